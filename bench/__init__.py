@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs every suite here and writes BENCHMARKS.md."""

@@ -1,0 +1,99 @@
+"""Agents and the index of who can take a contact right now.
+
+An agent is *available* for a channel when they are ready and have room: a call needs an agent who
+holds nothing; a chat or social conversation needs an agent on no call with fewer of that channel
+than their capacity. The index keeps, per queue × skill level × provider, the available agents in
+the order they became available (an ``OrderedDict`` used as an ordered set), so the longest-idle
+agent of a provider is its first entry and every update is O(1) per skill.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from verbund.engine.config import AgentSpec, Channel, QueueKey, Skill
+from verbund.engine.states import AgentPresence, AgentStatus
+
+AgentSet = OrderedDict[str, None]
+
+
+class Agent:
+    __slots__ = (
+        "available",
+        "available_since",
+        "capacity",
+        "held",
+        "load",
+        "name",
+        "no_answers",
+        "presence",
+        "provider",
+        "reason",
+        "skills",
+        "status",
+    )
+
+    def __init__(self, spec: AgentSpec) -> None:
+        self.name = spec.name
+        self.provider = spec.provider
+        self.skills: dict[Skill, int] = dict(spec.skills)
+        self.capacity: dict[Channel, int] = {ch: n for ch, n in spec.capacity.items() if n > 0}
+        self.presence = AgentPresence.LOGGED_OUT
+        self.status = AgentStatus.LOGGED_OUT
+        self.reason: str | None = None
+        self.held: dict[str, Channel] = {}  # contacts offered to / handled by the agent
+        self.load: dict[Channel, int] = dict.fromkeys(Channel, 0)
+        self.available: frozenset[Channel] = frozenset()
+        self.available_since = 0.0
+        self.no_answers = 0
+
+    def can_take(self, channel: Channel) -> bool:
+        if self.presence is not AgentPresence.READY:
+            return False
+        cap = self.capacity.get(channel, 0)
+        if channel is Channel.VOICE:
+            return cap > 0 and not self.held
+        return self.load[Channel.VOICE] == 0 and self.load[channel] < cap
+
+    def free_channels(self) -> frozenset[Channel]:
+        return frozenset(ch for ch in self.capacity if self.can_take(ch))
+
+    def queue_levels(self, channels: frozenset[Channel]) -> list[tuple[QueueKey, int]]:
+        return [
+            (QueueKey(topic, language, ch), level)
+            for (topic, language), level in self.skills.items()
+            for ch in channels
+        ]
+
+
+class AvailabilityIndex:
+    """Available agents per queue, skill level and provider, longest available first."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self) -> None:
+        # queue -> level -> provider -> agents (only non-empty entries are kept)
+        self._index: dict[QueueKey, dict[int, dict[str, AgentSet]]] = {}
+
+    def add(self, agent: Agent, channels: frozenset[Channel]) -> None:
+        for queue, level in agent.queue_levels(channels):
+            by_provider = self._index.setdefault(queue, {}).setdefault(level, {})
+            agents = by_provider.get(agent.provider)
+            if agents is None:
+                agents = by_provider[agent.provider] = OrderedDict()
+            agents[agent.name] = None
+
+    def discard(self, agent: Agent, channels: frozenset[Channel]) -> None:
+        for queue, level in agent.queue_levels(channels):
+            by_provider = self._index[queue][level]
+            agents = by_provider[agent.provider]
+            del agents[agent.name]
+            if not agents:
+                del by_provider[agent.provider]
+
+    def levels(self, queue: QueueKey) -> dict[int, dict[str, AgentSet]] | None:
+        return self._index.get(queue)
+
+    def has_any(self, queue: QueueKey) -> bool:
+        levels = self._index.get(queue)
+        return levels is not None and any(levels.values())

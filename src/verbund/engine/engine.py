@@ -1,0 +1,1138 @@
+"""The routing engine of one hotline.
+
+Theory of operation
+===================
+
+The engine is a pure state machine. Its only input is ``handle(command, now)``; its only output is
+the list of effects that call returns. It reads no clock, opens no socket, draws no random number:
+the live service feeds it commands with wall-clock time, the simulator with virtual time, and the
+same command log always produces the same effects (``replay`` rebuilds an engine from a log).
+
+Time.  ``handle`` first fires every timer that fell due up to ``now`` (offer time-outs, wrap-up
+ends, periodic announcements, callback retries, the moments a waiting contact becomes eligible for
+a lower skill level), each at its own due time, then applies the command. A driver that only wants
+time to pass sends ``TimeAdvanced``; ``next_deadline()`` says when the next timer falls due.
+Timers are lazily cancelled: each carries the contact's *epoch*, which every state change bumps.
+
+Refusals.  A command that is illegal in the current state raises ``CommandRefused`` naming the
+state and the command. Every handler checks everything first and changes state only after, so a
+refused command changes nothing (the timers that fell due before it have still fired; their
+effects travel on the error as ``effects``).
+
+Lifecycles.  The contact and agent-presence tables in ``states.py`` are the only source of
+transitions. What an agent is doing is the state of the contacts it holds.
+
+Dispatch.  Two moments decide who gets what, and together they keep the engine work-conserving
+(no contact waits while an eligible agent is available):
+
+* a contact becomes waiting (arrival, decline, time-out, callback due again, or it has waited long
+  enough for a lower skill level) → *contact side*: among the providers that have an available
+  agent at the best eligible skill level, and the connected providers, the configured strategy picks
+  one (default: least delay, then furthest below contracted share, then longest idle);
+* an agent gets room (ready, offer lapsed, wrap-up done…) → *agent side*: the agent takes the first
+  contact in order (priority, then first arrival) among the queues it is skilled for, as far as
+  each contact has waited long enough for the agent's level.
+
+Both are O(skills × priorities + providers) and independent of how many contacts wait: queues are
+sorted lists per priority, available agents are ordered sets per queue × level × provider.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from verbund.engine.agents import Agent, AvailabilityIndex
+from verbund.engine.commands import (
+    AgentConfigured,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentNotReady,
+    AgentReady,
+    AgentRemoved,
+    CallbackAnswered,
+    CallbackNotAnswered,
+    CallbackRequested,
+    Command,
+    ContactAbandoned,
+    ContactArrived,
+    ContactEnded,
+    OfferAccepted,
+    OfferDeclined,
+    ProviderConfigured,
+    ProviderStatusReported,
+    RulesChanged,
+    TimeAdvanced,
+    TopicConfigured,
+    WrapUpDone,
+)
+from verbund.engine.config import (
+    AgentSpec,
+    Channel,
+    HotlineConfig,
+    ProviderMode,
+    ProviderSpec,
+    QueueKey,
+    RoutingRules,
+    Skill,
+    TopicSpec,
+)
+from verbund.engine.effects import (
+    AgentStateChanged,
+    AlreadyWaiting,
+    AnnounceWait,
+    CancelOffer,
+    ContactStateChanged,
+    DialCallback,
+    Effect,
+    OfferCallback,
+    OfferContact,
+    QueueChanged,
+    RejectContact,
+    RouteContact,
+)
+from verbund.engine.policies import (
+    Candidate,
+    Shares,
+    admission,
+    connected_delay,
+    expected_wait,
+    provider_choice,
+)
+from verbund.engine.queues import ContactQueue, Place
+from verbund.engine.states import (
+    AGENT_HELD_CONTACT_STATES,
+    NEW,
+    TERMINAL_CONTACT_STATES,
+    AgentEvent,
+    AgentPresence,
+    AgentStatus,
+    ContactEvent,
+    ContactState,
+    agent_status,
+    next_agent_presence,
+    next_contact_state,
+)
+from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity
+
+# Timer kinds, fired in due-time order (ties: the order they were set).
+_OFFER_EXPIRES = 0
+_WRAP_UP_ENDS = 1
+_ANNOUNCE = 2
+_CALLBACK_DUE = 3
+_LEVEL_JOINS = 4
+
+# Contacts in these states block a duplicate attempt by the same caller.
+_ACTIVE_STATES = frozenset(
+    {
+        ContactState.QUEUED,
+        ContactState.OFFERED,
+        ContactState.CALLBACK_WAITING,
+        ContactState.CALLBACK_OFFERED,
+        ContactState.CALLBACK_DIALING,
+    }
+)
+_OFFERED_STATES = (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)
+
+
+class Contact:
+    __slots__ = (
+        "agent",
+        "arrived",
+        "callback_attempts",
+        "callback_offered",
+        "caller",
+        "channel",
+        "connected_at",
+        "epoch",
+        "in_queue",
+        "name",
+        "place",
+        "priority",
+        "queue",
+        "state",
+    )
+
+    def __init__(
+        self, name: str, caller: str, queue: QueueKey, priority: int, place: Place, now: float
+    ) -> None:
+        self.name = name
+        self.caller = caller
+        self.queue = queue
+        self.channel = queue.channel
+        self.priority = priority
+        self.place = place  # (first arrival, sequence, name): its place, kept across redials
+        self.state: ContactState | None = NEW
+        self.agent: str | None = None
+        self.epoch = 0
+        self.in_queue = False
+        self.arrived = now
+        self.connected_at = now
+        self.callback_attempts = 0
+        self.callback_offered = False
+
+
+class Report:
+    """A connected provider's last status report and what was routed to it since."""
+
+    __slots__ = ("at", "handle_time", "ready", "routed_since", "serving", "waiting")
+
+    def __init__(self, command: ProviderStatusReported, at: float) -> None:
+        self.at = at
+        self.ready = command.ready_agents
+        self.waiting = command.waiting
+        self.handle_time = command.handle_time
+        self.serving = command.serving_agents
+        self.routed_since = 0
+
+    def delay(self) -> float:
+        ready = self.ready - self.routed_since
+        waiting = self.waiting + max(0, -ready)
+        return connected_delay(ready, waiting, self.handle_time, self.serving)
+
+
+class Counters:
+    """Running totals since the engine started (attempts vs. unique callers, outcomes)."""
+
+    __slots__ = (
+        "abandoned",
+        "attempts",
+        "callback_failed",
+        "callbacks",
+        "completed",
+        "duplicates",
+        "reclaimed",
+        "rejected",
+        "routed",
+        "unique_callers",
+    )
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.unique_callers = 0
+        self.duplicates = 0  # attempts by a caller already waiting: no contact was made
+        self.reclaimed = 0  # redials that took back the place of an abandoned attempt
+        self.rejected = 0
+        self.abandoned = 0
+        self.completed = 0
+        self.routed = 0
+        self.callbacks = 0  # callbacks requested (offers accepted and direct requests)
+        self.callback_failed = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class Engine:
+    """The routing engine of one hotline. See the module docstring for how it works."""
+
+    def __init__(self, config: HotlineConfig, *, now: float = 0.0) -> None:
+        self.name = config.name
+        self.now = now
+        self._rules = config.rules
+        self._choose = provider_choice(config.rules.strategy)
+        self._topics: dict[str, tuple[str, ...]] = {}
+        self._providers: dict[str, ProviderSpec] = {}
+        self._share_target: dict[str, float] = {}
+        self._assigned: dict[str, int] = {}
+        self._assigned_total = 0
+        self._connected_by_skill: dict[Skill, list[str]] = {}
+        self._reports: dict[str, Report] = {}
+        self._agents: dict[str, Agent] = {}
+        self._index = AvailabilityIndex()
+        self._queues: dict[QueueKey, ContactQueue] = {}
+        self._level_agents: dict[Skill, dict[int, int]] = {}  # agents per skill level ≥ 2
+        self._contacts: dict[str, Contact] = {}
+        self._timers: list[tuple[float, int, int, str, int]] = []
+        self._timer_seq = 0
+        self._arrival_seq = 0
+        self._callers: set[str] = set()
+        self._active_by_caller: dict[str, str] = {}
+        self._abandoned_by_caller: dict[str, tuple[float, int, Place]] = {}
+        self._abandon_log: deque[tuple[float, str]] = deque()
+        self.counters = Counters()
+        self._out: list[Effect] = []
+        self._handlers: dict[type[Command], Callable[[Any], None]] = {
+            ContactArrived: self._contact_arrived,
+            ContactAbandoned: self._contact_abandoned,
+            CallbackRequested: self._callback_requested,
+            CallbackAnswered: self._callback_answered,
+            CallbackNotAnswered: self._callback_not_answered,
+            OfferAccepted: self._offer_accepted,
+            OfferDeclined: self._offer_declined,
+            ContactEnded: self._contact_ended,
+            WrapUpDone: self._wrap_up_done,
+            AgentLoggedIn: self._agent_logged_in,
+            AgentLoggedOut: self._agent_logged_out,
+            AgentReady: self._agent_ready,
+            AgentNotReady: self._agent_not_ready,
+            ProviderStatusReported: self._provider_status_reported,
+            TopicConfigured: lambda c: self._set_topic(c.topic),
+            ProviderConfigured: lambda c: self._set_provider(c.provider),
+            AgentConfigured: lambda c: self._set_agent(c.agent),
+            AgentRemoved: self._agent_removed,
+            RulesChanged: self._rules_changed,
+            TimeAdvanced: lambda c: None,
+        }
+        for topic in config.topics:
+            self._set_topic(topic)
+        for provider in config.providers:
+            self._set_provider(provider)
+        for agent in config.agents:
+            self._set_agent(agent)
+        self._out = []
+
+    # --- the contract ----------------------------------------------------------------------------
+
+    def handle(self, command: Command, now: float) -> list[Effect]:
+        """Apply ``command`` at time ``now`` (seconds) and return the effects it decided."""
+        if not isinstance(now, int | float) or math.isnan(now) or now < self.now:
+            raise CommandRefused(
+                f"time {now!r} is before the engine's time {self.now!r}: time never goes back"
+            )
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise CommandRefused(f"{type(command).__name__} is not an engine command")
+        out: list[Effect] = []
+        self._out = out
+        self._fire_timers(now)
+        self.now = now
+        try:
+            handler(command)
+        except CommandRefused as refused:
+            refused.effects = tuple(out)
+            raise
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When the next timer falls due, or None if none is set."""
+        timers = self._timers
+        while timers:
+            due, _, _, name, epoch = timers[0]
+            contact = self._contacts.get(name)
+            if contact is not None and contact.epoch == epoch:
+                return due
+            heapq.heappop(timers)
+        return None
+
+    # --- read-only views -------------------------------------------------------------------------
+
+    @property
+    def rules(self) -> RoutingRules:
+        return self._rules
+
+    def contact_state(self, contact: str) -> ContactState | None:
+        """The state of a live contact; None once it has finished (or was never seen)."""
+        found = self._contacts.get(contact)
+        return None if found is None else found.state
+
+    def contact_agent(self, contact: str) -> str | None:
+        found = self._contacts.get(contact)
+        return None if found is None else found.agent
+
+    def live_contacts(self) -> list[str]:
+        return list(self._contacts)
+
+    def position(self, contact: str) -> int | None:
+        """1-based place of a waiting contact in its queue; None if it is not in a queue."""
+        found = self._contacts.get(contact)
+        if found is None or not found.in_queue:
+            return None
+        return self._queues[found.queue].position(found.priority, found.place)
+
+    def agent_status(self, agent: str) -> AgentStatus:
+        return self._agent(agent).status
+
+    def agent_presence(self, agent: str) -> AgentPresence:
+        return self._agent(agent).presence
+
+    def agent_contacts(self, agent: str) -> list[str]:
+        return list(self._agent(agent).held)
+
+    def agents(self) -> list[str]:
+        return list(self._agents)
+
+    def agent_provider(self, agent: str) -> str:
+        return self._agent(agent).provider
+
+    def agent_capacity(self, agent: str) -> dict[Channel, int]:
+        return dict(self._agent(agent).capacity)
+
+    def agent_can_take(self, agent: str, queue: QueueKey, waited: float) -> bool:
+        """Whether the agent is available for a contact of ``queue`` that has waited ``waited``."""
+        found = self._agent(agent)
+        level = found.skills.get((queue.topic, queue.language))
+        return (
+            level is not None
+            and found.can_take(queue.channel)
+            and self._rules.level_wait(level) <= waited
+        )
+
+    def queues(self) -> list[QueueKey]:
+        return list(self._queues)
+
+    def waiting(self, queue: QueueKey) -> list[str]:
+        """Contacts waiting in ``queue`` in order (O(n): for reports and tests)."""
+        found = self._queues.get(queue)
+        return [] if found is None else [place[2] for _, place in found.places()]
+
+    def queue_ewt(self, queue: QueueKey) -> float | None:
+        """Expected wait of a new arrival in ``queue`` (seconds; None: nobody serves it)."""
+        found = self._queues.get(queue)
+        if found is None:
+            return None
+        return self._ewt(found, found.waiting + 1)
+
+    def provider_shares(self) -> dict[str, tuple[float, int]]:
+        """Per provider: contracted share (normalised) and contacts given to it so far."""
+        return {p: (self._share_target[p], self._assigned.get(p, 0)) for p in self._providers}
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything the engine holds, as plain comparable data (tests compare two of these)."""
+        return {
+            "now": self.now,
+            "rules": self._rules,
+            "topics": dict(self._topics),
+            "providers": dict(self._providers),
+            "assigned": (dict(self._assigned), self._assigned_total),
+            "reports": {
+                p: (r.at, r.ready, r.waiting, r.handle_time, r.serving, r.routed_since)
+                for p, r in self._reports.items()
+            },
+            "agents": {
+                a.name: (
+                    *_slot_values(a, exclude=("available",)),
+                    tuple(sorted(ch.value for ch in a.available)),
+                )
+                for a in self._agents.values()
+            },
+            "queues": {
+                str(q.key): (q.places(), q.waiting, q.aht, q.serving, q.last_notice)
+                for q in self._queues.values()
+            },
+            "contacts": {c.name: tuple(_slot_values(c)) for c in self._contacts.values()},
+            "timers": sorted(self._timers),
+            "sequences": (self._timer_seq, self._arrival_seq),
+            "callers": sorted(self._callers),
+            "active": dict(self._active_by_caller),
+            "abandoned": dict(self._abandoned_by_caller),
+            "abandon_log": list(self._abandon_log),
+            "counters": self.counters.as_dict(),
+        }
+
+    # --- contacts --------------------------------------------------------------------------------
+
+    def _contact_arrived(self, command: ContactArrived) -> None:
+        name, caller = command.contact, command.caller
+        if name in self._contacts:
+            raise CommandRefused(f"contact {name!r} already exists: give each attempt its own id")
+        languages = self._topics.get(command.topic)
+        if languages is None:
+            known = ", ".join(self._topics) or "none"
+            raise UnknownEntity(f"topic {command.topic!r} is not configured (topics: {known})")
+        if command.language not in languages:
+            raise UnknownEntity(
+                f"topic {command.topic!r} is not offered in language {command.language!r} "
+                f"(languages: {', '.join(languages)})"
+            )
+        if not isinstance(command.priority, int):
+            raise CommandRefused(f"priority {command.priority!r}: expected a whole number")
+        counters = self.counters
+        counters.attempts += 1
+        if not caller:
+            counters.unique_callers += 1
+        elif caller not in self._callers:
+            self._callers.add(caller)
+            counters.unique_callers += 1
+        self._forget_old_abandons()
+        existing_name = self._active_by_caller.get(caller) if caller else None
+        if existing_name is not None:
+            existing = self._contacts[existing_name]
+            counters.duplicates += 1
+            assert existing.state is not None
+            self._out.append(
+                AlreadyWaiting(name, existing_name, existing.state, self.position(existing_name))
+            )
+            return
+
+        queue_key = QueueKey(command.topic, command.language, command.channel)
+        queue = self._queue(queue_key)
+        reclaim = self._abandoned_by_caller.pop(caller, None) if caller else None
+        if reclaim is not None:
+            counters.reclaimed += 1
+            priority = max(command.priority, reclaim[1])
+            first_arrival, sequence, _ = reclaim[2]
+            place = (first_arrival, sequence, name)
+        else:
+            priority = command.priority
+            self._arrival_seq += 1
+            place = (self.now, self._arrival_seq, name)
+        contact = Contact(name, caller, queue_key, priority, place, self.now)
+        if command.callback:
+            counters.callbacks += 1
+            self._admit(contact, queue, ContactEvent.ARRIVE_FOR_CALLBACK)
+            self._place(contact)
+            if contact.in_queue:
+                self._schedule_waiting_timers(contact)
+            return
+
+        destination = self._destination(contact)
+        if destination is None and reclaim is None:
+            ewt = self._ewt(queue, queue.position(priority, place))
+            refusal = admission(self._rules, queue.waiting, ewt, queue.serving, queue.aht)
+            if refusal is not None:
+                self._reject(contact, *refusal)
+                return
+        self._admit(contact, queue, ContactEvent.ARRIVE, enqueue=destination is None)
+        if destination is not None:
+            self._deliver(contact, destination)
+            return
+        position = queue.position(priority, place)
+        ewt = self._ewt(queue, position)
+        self._out.append(AnnounceWait(name, position, ewt))
+        self._maybe_offer_callback(contact, ewt)
+        self._schedule_waiting_timers(contact)
+
+    def _admit(
+        self, contact: Contact, queue: ContactQueue, event: ContactEvent, *, enqueue: bool = True
+    ) -> None:
+        self._contacts[contact.name] = contact
+        if contact.caller:
+            self._active_by_caller[contact.caller] = contact.name
+        self._set_state(contact, event)
+        if enqueue:
+            self._enqueue(contact, queue)
+
+    def _reject(self, contact: Contact, reason: str, retry: float) -> None:
+        self._set_state(contact, ContactEvent.REJECT)
+        self.counters.rejected += 1
+        callback_possible = self._rules.callback_offer_ewt is not None
+        self._out.append(RejectContact(contact.name, reason, retry, callback_possible))
+
+    def _contact_abandoned(self, command: ContactAbandoned) -> None:
+        contact = self._contact(command.contact)
+        was = contact.state
+        self._check(contact, ContactEvent.ABANDON)
+        if was in (ContactState.QUEUED, ContactState.OFFERED) and contact.caller:
+            self._abandoned_by_caller[contact.caller] = (self.now, contact.priority, contact.place)
+            self._abandon_log.append((self.now, contact.caller))
+        agent = self._agents[contact.agent] if contact.agent is not None else None
+        if contact.in_queue:
+            self._dequeue(contact)
+        if agent is not None:
+            self._out.append(CancelOffer(contact.name, agent.name, "abandoned"))
+        self._set_state(contact, ContactEvent.ABANDON)
+        if agent is not None:
+            self._release(contact, agent)
+            self._undo_assignment(agent.provider)
+        self.counters.abandoned += 1
+        if agent is not None:
+            self._serve_from_queues(agent)
+
+    def _callback_requested(self, command: CallbackRequested) -> None:
+        contact = self._contact(command.contact)
+        self._check(contact, ContactEvent.REQUEST_CALLBACK)
+        self.counters.callbacks += 1
+        self._set_state(contact, ContactEvent.REQUEST_CALLBACK)
+        self._schedule_waiting_timers(contact)
+
+    def _callback_answered(self, command: CallbackAnswered) -> None:
+        contact = self._contact(command.contact)
+        self._check(contact, ContactEvent.CALLBACK_ANSWERED)
+        contact.connected_at = self.now
+        self._set_state(contact, ContactEvent.CALLBACK_ANSWERED)
+        self._refresh_status(self._agents[contact.agent])  # type: ignore[index]
+
+    def _callback_not_answered(self, command: CallbackNotAnswered) -> None:
+        contact = self._contact(command.contact)
+        give_up = contact.callback_attempts >= self._rules.callback_max_attempts
+        event = ContactEvent.CALLBACK_GIVE_UP if give_up else ContactEvent.CALLBACK_RETRY
+        self._check(contact, event)
+        agent = self._agents[contact.agent]  # type: ignore[index]
+        self._set_state(contact, event)
+        self._release(contact, agent)
+        if give_up:
+            self.counters.callback_failed += 1
+        else:
+            self._set_timer(self.now + self._rules.callback_retry_delay, _CALLBACK_DUE, contact)
+        self._serve_from_queues(agent)
+
+    def _offer_accepted(self, command: OfferAccepted) -> None:
+        contact = self._contact(command.contact)
+        self._check_offer(contact, command.agent, ContactEvent.ACCEPT)
+        agent = self._agents[command.agent]
+        agent.no_answers = 0
+        callback = contact.state is ContactState.CALLBACK_OFFERED
+        self._set_state(contact, ContactEvent.ACCEPT)
+        if callback:
+            contact.callback_attempts += 1
+            self._out.append(DialCallback(contact.name, agent.name, contact.callback_attempts))
+        else:
+            contact.connected_at = self.now
+        self._refresh_status(agent)
+
+    def _offer_declined(self, command: OfferDeclined) -> None:
+        contact = self._contact(command.contact)
+        self._check_offer(contact, command.agent, ContactEvent.DECLINE)
+        self._return_offer(contact, self._agents[command.agent], ContactEvent.DECLINE)
+
+    def _contact_ended(self, command: ContactEnded) -> None:
+        contact = self._contact(command.contact)
+        self._check(contact, ContactEvent.END)
+        self._set_state(contact, ContactEvent.END)
+        wrap_up = self._rules.wrap_up
+        agent = self._agents[contact.agent]  # type: ignore[index]
+        if wrap_up == 0.0:
+            self._complete(contact, agent)
+            return
+        if wrap_up is not None:
+            self._set_timer(self.now + wrap_up, _WRAP_UP_ENDS, contact)
+        self._refresh_status(agent)
+
+    def _wrap_up_done(self, command: WrapUpDone) -> None:
+        contact = self._contact(command.contact)
+        self._check(contact, ContactEvent.FINISH_WRAP_UP)
+        self._complete(contact, self._agents[contact.agent])  # type: ignore[index]
+
+    def _complete(self, contact: Contact, agent: Agent) -> None:
+        queue = self._queues[contact.queue]
+        queue.aht += self._rules.aht_smoothing * (self.now - contact.connected_at - queue.aht)
+        self._set_state(contact, ContactEvent.FINISH_WRAP_UP)
+        self._release(contact, agent)
+        self.counters.completed += 1
+        self._serve_from_queues(agent)
+
+    # --- agents ----------------------------------------------------------------------------------
+
+    def _agent_logged_in(self, command: AgentLoggedIn) -> None:
+        agent = self._agent(command.agent)
+        provider = self._providers[agent.provider]
+        if provider.mode is not ProviderMode.POOLED:
+            raise CommandRefused(
+                f"agent {agent.name!r} belongs to connected provider {provider.name!r}, whose "
+                "agents work in its own ACD: they cannot log in here"
+            )
+        agent.presence = self._next_presence(agent, AgentEvent.LOG_IN)
+        agent.reason = None
+        self._count_serving(agent, +1)
+        self._refresh_status(agent)
+
+    def _agent_logged_out(self, command: AgentLoggedOut) -> None:
+        agent = self._agent(command.agent)
+        agent.presence = self._next_presence(agent, AgentEvent.LOG_OUT)
+        agent.reason = None
+        self._count_serving(agent, -1)
+        self._refresh_availability(agent)
+        self._refresh_status(agent)
+
+    def _agent_ready(self, command: AgentReady) -> None:
+        agent = self._agent(command.agent)
+        agent.presence = self._next_presence(agent, AgentEvent.MAKE_READY)
+        agent.reason = None
+        agent.no_answers = 0
+        self._refresh_availability(agent)
+        self._refresh_status(agent)
+        self._serve_from_queues(agent)
+
+    def _agent_not_ready(self, command: AgentNotReady) -> None:
+        agent = self._agent(command.agent)
+        presence = self._next_presence(agent, AgentEvent.MAKE_NOT_READY)
+        self._make_not_ready(agent, presence, command.reason)
+
+    def _make_not_ready(self, agent: Agent, presence: AgentPresence, reason: str) -> None:
+        agent.presence = presence
+        agent.reason = reason
+        self._refresh_availability(agent)
+        self._refresh_status(agent, force=True)
+
+    def _next_presence(self, agent: Agent, event: AgentEvent) -> AgentPresence:
+        return next_agent_presence(agent.name, agent.presence, event, len(agent.held))
+
+    # --- connected providers ---------------------------------------------------------------------
+
+    def _provider_status_reported(self, command: ProviderStatusReported) -> None:
+        spec = self._providers.get(command.provider)
+        if spec is None:
+            raise UnknownEntity(f"provider {command.provider!r} is not configured")
+        if spec.mode is not ProviderMode.CONNECTED:
+            raise CommandRefused(
+                f"provider {spec.name!r} is pooled: only connected providers report status"
+            )
+        for field in ("ready_agents", "waiting", "serving_agents"):
+            value = getattr(command, field)
+            if not isinstance(value, int) or value < 0:
+                raise CommandRefused(f"{field} {value!r}: expected a whole number ≥ 0")
+        handle_time = command.handle_time
+        if not isinstance(handle_time, int | float) or not 0 < handle_time < math.inf:
+            raise CommandRefused(f"handle_time {handle_time!r}: expected seconds > 0")
+        report = self._reports[spec.name] = Report(command, self.now)
+        # Calls waiting here that this provider can answer now go to it, in queue order.
+        for topic, language in sorted(spec.serves):
+            queue = self._queues.get(QueueKey(topic, language, Channel.VOICE))
+            while queue is not None and queue.waiting and report.delay() == 0.0:
+                found = queue.best(math.inf)
+                assert found is not None
+                contact = self._contacts[found[1][2]]
+                if contact.state is not ContactState.QUEUED:
+                    break  # the head is a callback: callbacks are dialled from here, not routed
+                self._route(contact, spec)
+
+    def _route(self, contact: Contact, provider: ProviderSpec) -> None:
+        if contact.in_queue:
+            self._dequeue(contact)
+        self._set_state(contact, ContactEvent.ROUTE, provider=provider.name)
+        self._reports[provider.name].routed_since += 1
+        self._assign(provider.name)
+        self.counters.routed += 1
+        self._out.append(RouteContact(contact.name, provider.name, provider.label or provider.name))
+
+    # --- configuration ---------------------------------------------------------------------------
+
+    def _set_topic(self, topic: TopicSpec) -> None:
+        if not topic.name or not topic.languages:
+            raise ConfigurationError(f"topic {topic.name!r}: expected a name and languages")
+        languages = self._topics.get(topic.name, ())
+        self._topics[topic.name] = languages + tuple(
+            lang for lang in topic.languages if lang not in languages
+        )
+
+    def _set_provider(self, spec: ProviderSpec) -> None:
+        if not spec.name:
+            raise ConfigurationError("provider: expected a name")
+        if not 0.0 <= spec.share < math.inf:
+            raise ConfigurationError(f"provider {spec.name!r}: share must be ≥ 0")
+        if spec.mode is ProviderMode.CONNECTED and not spec.serves:
+            raise ConfigurationError(
+                f"provider {spec.name!r} is connected: say which topics:languages it serves"
+            )
+        old = self._providers.get(spec.name)
+        if old is not None and old.mode is not spec.mode:
+            logged_in = [
+                a.name
+                for a in self._agents.values()
+                if a.provider == spec.name and a.presence is not AgentPresence.LOGGED_OUT
+            ]
+            if logged_in:
+                raise CommandRefused(
+                    f"provider {spec.name!r} has agents logged in ({', '.join(logged_in[:3])}…): "
+                    "log them out before changing its mode"
+                )
+        self._providers[spec.name] = spec
+        total = sum(p.share for p in self._providers.values())
+        self._share_target = {
+            name: (p.share / total if total > 0 else 0.0) for name, p in self._providers.items()
+        }
+        self._connected_by_skill = {}
+        for provider in self._providers.values():
+            if provider.mode is ProviderMode.CONNECTED:
+                for skill in sorted(provider.serves):
+                    self._connected_by_skill.setdefault(skill, []).append(provider.name)
+        if spec.mode is ProviderMode.POOLED:
+            self._reports.pop(spec.name, None)
+
+    def _set_agent(self, spec: AgentSpec) -> None:
+        provider = self._providers.get(spec.provider)
+        if provider is None:
+            raise UnknownEntity(
+                f"agent {spec.name!r}: provider {spec.provider!r} is not configured"
+            )
+        if provider.mode is not ProviderMode.POOLED:
+            raise ConfigurationError(
+                f"agent {spec.name!r}: provider {spec.provider!r} is connected; only pooled "
+                "providers have agents in Verbund"
+            )
+        for skill, level in spec.skills.items():
+            if not isinstance(level, int) or level < 1:
+                raise ConfigurationError(
+                    f"agent {spec.name!r}: skill {skill} level {level!r}, expected 1 or more"
+                )
+        for channel, capacity in spec.capacity.items():
+            if not isinstance(capacity, int) or capacity < 0:
+                raise ConfigurationError(
+                    f"agent {spec.name!r}: {channel.value} capacity {capacity!r}, expected ≥ 0"
+                )
+        agent = self._agents.get(spec.name)
+        if (
+            agent is not None
+            and agent.provider != spec.provider
+            and (agent.presence is not AgentPresence.LOGGED_OUT or agent.held)
+        ):
+            raise CommandRefused(
+                f"agent {spec.name!r} is {agent.presence.value}: log out before changing provider"
+            )
+        if agent is None:
+            agent = self._agents[spec.name] = Agent(spec)
+            self._count_levels(agent, +1)
+            return
+        logged_in = agent.presence is not AgentPresence.LOGGED_OUT
+        if logged_in:
+            self._count_serving(agent, -1)
+            if agent.available:
+                self._index.discard(agent, agent.available)
+                agent.available = frozenset()
+        self._count_levels(agent, -1)
+        agent.provider = spec.provider
+        agent.skills = dict(spec.skills)
+        agent.capacity = {ch: n for ch, n in spec.capacity.items() if n > 0}
+        self._count_levels(agent, +1)
+        if logged_in:
+            self._count_serving(agent, +1)
+            self._refresh_availability(agent)
+            self._serve_from_queues(agent)
+
+    def _agent_removed(self, command: AgentRemoved) -> None:
+        agent = self._agent(command.agent)
+        if agent.presence is not AgentPresence.LOGGED_OUT:
+            raise CommandRefused(f"agent {agent.name!r} is {agent.presence.value}: log out first")
+        self._count_levels(agent, -1)
+        del self._agents[agent.name]
+
+    def _rules_changed(self, command: RulesChanged) -> None:
+        self._choose = provider_choice(command.rules.strategy)
+        self._rules = command.rules
+
+    # --- dispatch --------------------------------------------------------------------------------
+
+    def _place(self, contact: Contact) -> None:
+        """Contact side: give a waiting contact to the best provider that can take it now."""
+        destination = self._destination(contact)
+        if destination is not None:
+            self._deliver(contact, destination)
+
+    def _destination(self, contact: Contact) -> Candidate | None:
+        """The provider (and agent) that should take the contact now, or None to let it wait."""
+        queue_key = contact.queue
+        candidates: list[Candidate] = []
+        levels = self._index.levels(queue_key)
+        if levels:
+            waited = self.now - contact.place[0]
+            agents = self._agents
+            for level in sorted(levels):
+                by_provider = levels[level]
+                if not by_provider:
+                    continue
+                if self._rules.level_wait(level) > waited:
+                    break
+                candidates = [
+                    Candidate(provider, 0.0, agents[name].available_since, name)
+                    for provider, available in by_provider.items()
+                    for name in (next(iter(available)),)
+                ]
+                break
+        if queue_key.channel is Channel.VOICE and contact.state in (NEW, ContactState.QUEUED):
+            candidates += self._connected_candidates(queue_key)
+        if not candidates:
+            return None
+        best = self._choose(
+            candidates, Shares(self._share_target, self._assigned, self._assigned_total)
+        )
+        if best.agent is not None or best.delay == 0.0:
+            return best
+        queue = self._queues[queue_key]
+        internal = self._ewt(queue, queue.position(contact.priority, contact.place))
+        return best if internal is None or best.delay < internal else None
+
+    def _deliver(self, contact: Contact, destination: Candidate) -> None:
+        if destination.agent is not None:
+            self._offer(contact, self._agents[destination.agent])
+        else:
+            self._route(contact, self._providers[destination.provider])
+
+    def _connected_candidates(self, queue_key: QueueKey) -> list[Candidate]:
+        names = self._connected_by_skill.get((queue_key.topic, queue_key.language))
+        if not names:
+            return []
+        stale_before = self.now - self._rules.report_stale_after
+        fresh = [
+            Candidate(name, report.delay(), report.at, None)
+            for name in names
+            if (report := self._reports.get(name)) is not None and report.at >= stale_before
+        ]
+        shares = Shares(self._share_target, self._assigned, self._assigned_total)
+        under_cap = [c for c in fresh if shares.under_cap(c.provider)]
+        return under_cap or fresh
+
+    def _serve_from_queues(self, agent: Agent) -> None:
+        """Agent side: while the agent has room, give it the first contact in order it may take."""
+        queues = self._queues
+        level_wait = self._rules.level_wait
+        while agent.available:
+            best: tuple[int, Place] | None = None
+            for (topic, language), level in agent.skills.items():
+                arrived_by = self.now - level_wait(level)
+                for channel in agent.available:
+                    queue = queues.get(QueueKey(topic, language, channel))
+                    if queue is None or not queue.waiting:
+                        continue
+                    found = queue.best(arrived_by)
+                    if found is not None and (
+                        best is None
+                        or found[0] > best[0]
+                        or (found[0] == best[0] and found[1] < best[1])
+                    ):
+                        best = found
+            if best is None:
+                return
+            self._offer(self._contacts[best[1][2]], agent)
+
+    def _offer(self, contact: Contact, agent: Agent) -> None:
+        if contact.in_queue:
+            self._dequeue(contact)
+        contact.agent = agent.name
+        agent.held[contact.name] = contact.channel
+        agent.load[contact.channel] += 1
+        self._assign(agent.provider)
+        self._set_state(contact, ContactEvent.OFFER, agent=agent.name)
+        expires = self.now + self._rules.offer_timeout
+        self._out.append(
+            OfferContact(
+                contact.name, agent.name, expires, contact.state is ContactState.CALLBACK_OFFERED
+            )
+        )
+        self._set_timer(expires, _OFFER_EXPIRES, contact)
+        self._refresh_availability(agent, moved=True)
+        self._refresh_status(agent)
+
+    def _return_offer(self, contact: Contact, agent: Agent, event: ContactEvent) -> None:
+        """A declined or lapsed offer: the contact goes back to its place, the agent to the back
+        of the idle order (and after too many lapses in a row, to not ready)."""
+        if event is ContactEvent.EXPIRE:
+            self._out.append(CancelOffer(contact.name, agent.name, "timeout"))
+            agent.no_answers += 1
+            if agent.no_answers >= self._rules.max_no_answers:
+                agent.presence = self._next_presence(agent, AgentEvent.NO_ANSWER_LIMIT)
+                agent.reason = "no_answer"
+        self._set_state(contact, event)
+        self._release(contact, agent)
+        self._undo_assignment(agent.provider)
+        self._enqueue(contact, self._queues[contact.queue])
+        self._place(contact)
+        if contact.in_queue:
+            self._schedule_waiting_timers(contact)
+        self._serve_from_queues(agent)
+
+    def _release(self, contact: Contact, agent: Agent) -> None:
+        del agent.held[contact.name]
+        agent.load[contact.channel] -= 1
+        contact.agent = None
+        self._refresh_availability(agent)
+        self._refresh_status(agent)
+
+    def _assign(self, provider: str) -> None:
+        self._assigned[provider] = self._assigned.get(provider, 0) + 1
+        self._assigned_total += 1
+
+    def _undo_assignment(self, provider: str) -> None:
+        self._assigned[provider] -= 1
+        self._assigned_total -= 1
+
+    # --- bookkeeping -----------------------------------------------------------------------------
+
+    def _check(self, contact: Contact, event: ContactEvent) -> ContactState:
+        return next_contact_state(contact.name, contact.state, event)
+
+    def _check_offer(self, contact: Contact, agent: str, event: ContactEvent) -> None:
+        self._agent(agent)
+        self._check(contact, event)
+        if contact.agent != agent:
+            raise CommandRefused(
+                f"contact {contact.name!r} is {contact.state.value} to agent "  # type: ignore[union-attr]
+                f"{contact.agent!r}, not to {agent!r}: cannot {event.value}"
+            )
+
+    def _set_state(
+        self,
+        contact: Contact,
+        event: ContactEvent,
+        *,
+        agent: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        was = contact.state
+        state = next_contact_state(contact.name, was, event)
+        contact.state = state
+        contact.epoch += 1
+        if state in TERMINAL_CONTACT_STATES:
+            self._contacts.pop(contact.name, None)
+        if (
+            state not in _ACTIVE_STATES
+            and self._active_by_caller.get(contact.caller) == contact.name
+        ):
+            del self._active_by_caller[contact.caller]
+        held_by = agent or (contact.agent if state in AGENT_HELD_CONTACT_STATES else None)
+        self._out.append(ContactStateChanged(contact.name, state, held_by, provider))
+
+    def _enqueue(self, contact: Contact, queue: ContactQueue) -> None:
+        queue.add(contact.priority, contact.place)
+        contact.in_queue = True
+        self._queue_notice(queue)
+
+    def _dequeue(self, contact: Contact) -> None:
+        queue = self._queues[contact.queue]
+        queue.remove(contact.priority, contact.place)
+        contact.in_queue = False
+        self._queue_notice(queue)
+
+    def _queue(self, key: QueueKey) -> ContactQueue:
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = ContactQueue(key, self._rules.default_aht)
+        return queue
+
+    def _ewt(self, queue: ContactQueue, position: int) -> float | None:
+        return expected_wait(position, queue.aht, queue.serving)
+
+    def _queue_notice(self, queue: ContactQueue) -> None:
+        ewt = self._ewt(queue, queue.waiting + 1)
+        step = self._rules.ewt_granularity
+        bucket = None if ewt is None else step * math.floor(ewt / step)
+        notice = (min(queue.waiting, 1), bucket)
+        if notice != queue.last_notice:
+            queue.last_notice = notice
+            self._out.append(QueueChanged(str(queue.key), queue.waiting, ewt))
+
+    def _maybe_offer_callback(self, contact: Contact, ewt: float | None) -> None:
+        threshold = self._rules.callback_offer_ewt
+        if (
+            threshold is not None
+            and not contact.callback_offered
+            and (ewt is None or ewt > threshold)
+        ):
+            contact.callback_offered = True
+            self._out.append(OfferCallback(contact.name, ewt))
+
+    def _schedule_waiting_timers(self, contact: Contact) -> None:
+        interval = self._rules.announce_interval
+        if interval is not None and contact.state is ContactState.QUEUED:
+            self._set_timer(self.now + interval, _ANNOUNCE, contact)
+        levels = self._level_agents.get((contact.queue.topic, contact.queue.language))
+        if levels:
+            first_arrival = contact.place[0]
+            for level in sorted(levels):
+                due = first_arrival + self._rules.level_wait(level)
+                if due > self.now:
+                    self._set_timer(due, _LEVEL_JOINS, contact)
+
+    def _set_timer(self, due: float, kind: int, contact: Contact) -> None:
+        self._timer_seq += 1
+        heapq.heappush(self._timers, (due, self._timer_seq, kind, contact.name, contact.epoch))
+
+    def _fire_timers(self, now: float) -> None:
+        timers = self._timers
+        contacts = self._contacts
+        while timers and timers[0][0] <= now:
+            due, _, kind, name, epoch = heapq.heappop(timers)
+            contact = contacts.get(name)
+            if contact is None or contact.epoch != epoch:
+                continue
+            self.now = due
+            if kind == _OFFER_EXPIRES:
+                self._return_offer(contact, self._agents[contact.agent], ContactEvent.EXPIRE)  # type: ignore[index]
+            elif kind == _WRAP_UP_ENDS:
+                self._complete(contact, self._agents[contact.agent])  # type: ignore[index]
+            elif kind == _ANNOUNCE:
+                self._announce(contact)
+            elif kind == _CALLBACK_DUE:
+                self._enqueue(contact, self._queues[contact.queue])
+                self._place(contact)
+            elif contact.in_queue:  # _LEVEL_JOINS: agents of a lower level may now take it
+                self._place(contact)
+
+    def _announce(self, contact: Contact) -> None:
+        queue = self._queues[contact.queue]
+        position = queue.position(contact.priority, contact.place)
+        ewt = self._ewt(queue, position)
+        self._out.append(AnnounceWait(contact.name, position, ewt))
+        self._maybe_offer_callback(contact, ewt)
+        self._set_timer(self.now + self._rules.announce_interval, _ANNOUNCE, contact)  # type: ignore[operator]
+
+    def _refresh_availability(self, agent: Agent, *, moved: bool = False) -> None:
+        channels = agent.free_channels()
+        if channels == agent.available and not moved:
+            return
+        if agent.available:
+            self._index.discard(agent, agent.available)
+        if channels:
+            agent.available_since = self.now
+            self._index.add(agent, channels)
+        agent.available = channels
+
+    def _refresh_status(self, agent: Agent, *, force: bool = False) -> None:
+        contacts = self._contacts
+        status = agent_status(
+            agent.presence,
+            (contacts[name].state for name in agent.held),  # type: ignore[misc]
+        )
+        if status is not agent.status or force:
+            agent.status = status
+            reason = agent.reason if agent.presence is AgentPresence.NOT_READY else None
+            self._out.append(AgentStateChanged(agent.name, agent.provider, status, reason))
+
+    def _count_serving(self, agent: Agent, sign: int) -> None:
+        for topic, language in agent.skills:
+            for channel, capacity in agent.capacity.items():
+                queue = self._queue(QueueKey(topic, language, channel))
+                queue.serving += sign * capacity
+
+    def _count_levels(self, agent: Agent, sign: int) -> None:
+        for skill, level in agent.skills.items():
+            if level < 2:
+                continue
+            counts = self._level_agents.setdefault(skill, {})
+            counts[level] = counts.get(level, 0) + sign
+            if not counts[level]:
+                del counts[level]
+            if not counts:
+                del self._level_agents[skill]
+
+    def _forget_old_abandons(self) -> None:
+        log = self._abandon_log
+        horizon = self.now - self._rules.redial_window
+        while log and log[0][0] < horizon:
+            at, caller = log.popleft()
+            entry = self._abandoned_by_caller.get(caller)
+            if entry is not None and entry[0] == at:
+                del self._abandoned_by_caller[caller]
+
+    def _contact(self, name: str) -> Contact:
+        contact = self._contacts.get(name)
+        if contact is None:
+            raise UnknownEntity(f"contact {name!r} is not live (unknown, or already finished)")
+        return contact
+
+    def _agent(self, name: str) -> Agent:
+        agent = self._agents.get(name)
+        if agent is None:
+            raise UnknownEntity(f"agent {name!r} is not configured")
+        return agent
+
+
+def _slot_values(obj: object, exclude: tuple[str, ...] = ()) -> Iterable[object]:
+    for name in type(obj).__slots__:  # type: ignore[attr-defined]
+        if name in exclude:
+            continue
+        value = getattr(obj, name)
+        yield dict(value) if isinstance(value, dict) else value
+
+
+def replay(
+    config: HotlineConfig, log: Iterable[tuple[float, Command]], *, start: float = 0.0
+) -> tuple[Engine, list[Effect]]:
+    """Rebuild an engine from its configuration and command log; also return every effect.
+
+    Refused commands in the log are refused again, exactly as the first time, and change nothing.
+    """
+    engine = Engine(config, now=start)
+    effects: list[Effect] = []
+    for now, command in log:
+        try:
+            effects.extend(engine.handle(command, now))
+        except CommandRefused as refused:
+            effects.extend(refused.effects)  # type: ignore[arg-type]
+    return engine, effects
+
+
+__all__ = ["Engine", "replay"]
