@@ -20,19 +20,19 @@ class VerbundError(Exception):
 
 
 class EngineError(VerbundError):
-    """The routing engine refused a command or a configuration."""
+    """The routing engine refused a command or a configuration; it changed nothing.
 
-
-class CommandRefused(EngineError):
-    """A command that is illegal in the current state; the engine changed nothing.
-
-    ``effects`` holds what the timers that fell due before the command decided (time still
-    advanced), so that no decision is lost when a command is refused.
+    ``effects`` holds what the timers that fell due before the refused command decided (time
+    still advanced), so that no decision is lost when a command is refused.
     """
 
     def __init__(self, message: str, effects: tuple[object, ...] = ()) -> None:
         super().__init__(message)
         self.effects = effects
+
+
+class CommandRefused(EngineError):
+    """A command that is illegal in the current state; names the state and the command."""
 
 
 class UnknownEntity(CommandRefused):

@@ -116,7 +116,7 @@ from verbund.engine.states import (
     next_agent_presence,
     next_contact_state,
 )
-from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity
+from verbund.errors import CommandRefused, ConfigurationError, EngineError, UnknownEntity
 
 # Timer kinds, fired in due-time order (ties: the order they were set).
 _OFFER_EXPIRES = 0
@@ -302,7 +302,7 @@ class Engine:
         self.now = now
         try:
             handler(command)
-        except CommandRefused as refused:
+        except EngineError as refused:
             refused.effects = tuple(out)
             raise
         return out
@@ -702,7 +702,7 @@ class Engine:
     def _set_provider(self, spec: ProviderSpec) -> None:
         if not spec.name:
             raise ConfigurationError("provider: expected a name")
-        if not 0.0 <= spec.share < math.inf:
+        if not isinstance(spec.share, int | float) or not 0.0 <= spec.share < math.inf:
             raise ConfigurationError(f"provider {spec.name!r}: share must be ≥ 0")
         if spec.mode is ProviderMode.CONNECTED and not spec.serves:
             raise ConfigurationError(
@@ -1130,7 +1130,7 @@ def replay(
     for now, command in log:
         try:
             effects.extend(engine.handle(command, now))
-        except CommandRefused as refused:
+        except EngineError as refused:
             effects.extend(refused.effects)  # type: ignore[arg-type]
     return engine, effects
 
