@@ -43,7 +43,7 @@ class Agent:
         self.reason: str | None = None
         self.held: dict[str, Channel] = {}  # contacts offered to / handled by the agent
         self.load: dict[Channel, int] = dict.fromkeys(Channel, 0)
-        self.available: frozenset[Channel] = frozenset()
+        self.available: tuple[Channel, ...] = ()
         self.available_since = 0.0
         self.no_answers = 0
 
@@ -55,10 +55,11 @@ class Agent:
             return cap > 0 and not self.held
         return self.load[Channel.VOICE] == 0 and self.load[channel] < cap
 
-    def free_channels(self) -> frozenset[Channel]:
-        return frozenset(ch for ch in self.capacity if self.can_take(ch))
+    def free_channels(self) -> tuple[Channel, ...]:
+        """The channels the agent can take a contact on now, in a fixed order."""
+        return tuple(ch for ch in Channel if self.can_take(ch))
 
-    def queue_levels(self, channels: frozenset[Channel]) -> list[tuple[QueueKey, int]]:
+    def queue_levels(self, channels: tuple[Channel, ...]) -> list[tuple[QueueKey, int]]:
         return [
             (QueueKey(topic, language, ch), level)
             for (topic, language), level in self.skills.items()
@@ -75,7 +76,7 @@ class AvailabilityIndex:
         # queue -> level -> provider -> agents (only non-empty entries are kept)
         self._index: dict[QueueKey, dict[int, dict[str, AgentSet]]] = {}
 
-    def add(self, agent: Agent, channels: frozenset[Channel]) -> None:
+    def add(self, agent: Agent, channels: tuple[Channel, ...]) -> None:
         for queue, level in agent.queue_levels(channels):
             by_provider = self._index.setdefault(queue, {}).setdefault(level, {})
             agents = by_provider.get(agent.provider)
@@ -83,7 +84,7 @@ class AvailabilityIndex:
                 agents = by_provider[agent.provider] = OrderedDict()
             agents[agent.name] = None
 
-    def discard(self, agent: Agent, channels: frozenset[Channel]) -> None:
+    def discard(self, agent: Agent, channels: tuple[Channel, ...]) -> None:
         for queue, level in agent.queue_levels(channels):
             by_provider = self._index[queue][level]
             agents = by_provider[agent.provider]

@@ -17,12 +17,16 @@ from verbund.errors import ConfigurationError
 
 
 class Channel(Enum):
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow on the hot path
+
     VOICE = "voice"  # a phone call: occupies the agent completely
     CHAT = "chat"  # a web chat: several at once, never during a call
     SOCIAL = "social"  # a social-media conversation: several at once, never during a call
 
 
 class ProviderMode(Enum):
+    __hash__ = object.__hash__
+
     POOLED = "pooled"  # its agents work in Verbund; the engine offers contacts to each agent
     CONNECTED = "connected"  # it runs its own ACD; the engine pre-routes calls to it by a label
 

@@ -405,7 +405,7 @@ class Engine:
             "agents": {
                 a.name: (
                     *_slot_values(a, exclude=("available",)),
-                    tuple(sorted(ch.value for ch in a.available)),
+                    tuple(ch.value for ch in a.available),
                 )
                 for a in self._agents.values()
             },
@@ -772,7 +772,7 @@ class Engine:
             self._count_serving(agent, -1)
             if agent.available:
                 self._index.discard(agent, agent.available)
-                agent.available = frozenset()
+                agent.available = ()
         self._count_levels(agent, -1)
         agent.provider = spec.provider
         agent.skills = dict(spec.skills)

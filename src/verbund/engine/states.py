@@ -20,6 +20,8 @@ from verbund.errors import CommandRefused
 
 
 class ContactState(Enum):
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow on the hot path
+
     QUEUED = "queued"  # waiting for an agent, caller on the line / in the chat
     OFFERED = "offered"  # offered to one agent, who is reserved until accept, decline or time-out
     CONNECTED = "connected"  # agent and caller are talking / chatting
@@ -66,6 +68,8 @@ AGENT_HELD_CONTACT_STATES = frozenset(
 
 
 class ContactEvent(Enum):
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow on the hot path
+
     ARRIVE = "arrive"  # a contact arrives and is admitted to its queue
     ARRIVE_FOR_CALLBACK = "arrive_for_callback"  # a callback request arrives (e.g. a web form)
     REJECT = "reject"  # admission control refuses the arrival
@@ -113,12 +117,16 @@ CONTACT_TRANSITIONS: dict[tuple[ContactState | None, ContactEvent], ContactState
 
 
 class AgentPresence(Enum):
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow on the hot path
+
     LOGGED_OUT = "logged_out"  # not working; receives nothing
     NOT_READY = "not_ready"  # logged in, takes no new contacts (break, training, no answer…)
     READY = "ready"  # logged in and willing to take contacts up to their capacity
 
 
 class AgentEvent(Enum):
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow on the hot path
+
     LOG_IN = "log_in"  # the agent logs in; they start not ready
     LOG_OUT = "log_out"  # the agent logs out; only allowed while holding no contact
     MAKE_READY = "make_ready"  # the agent is ready for contacts
@@ -177,6 +185,8 @@ def next_agent_presence(
 
 class AgentStatus(Enum):
     """What a wallboard shows for an agent, derived from presence and the contacts held."""
+
+    __hash__ = object.__hash__
 
     LOGGED_OUT = "logged_out"  # not working
     NOT_READY = "not_ready"  # on a break and holding nothing
