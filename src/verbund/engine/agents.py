@@ -28,24 +28,38 @@ class Agent:
         "no_answers",
         "presence",
         "provider",
+        "queues_by_channel",
         "reason",
+        "shown_reason",
         "skills",
         "status",
     )
 
     def __init__(self, spec: AgentSpec) -> None:
         self.name = spec.name
-        self.provider = spec.provider
-        self.skills: dict[Skill, int] = dict(spec.skills)
-        self.capacity: dict[Channel, int] = {ch: n for ch, n in spec.capacity.items() if n > 0}
+        self.configure(spec)
         self.presence = AgentPresence.LOGGED_OUT
         self.status = AgentStatus.LOGGED_OUT
         self.reason: str | None = None
+        self.shown_reason: str | None = None  # the reason last published with the status
         self.held: dict[str, Channel] = {}  # contacts offered to / handled by the agent
         self.load: dict[Channel, int] = dict.fromkeys(Channel, 0)
         self.available: tuple[Channel, ...] = ()
         self.available_since = 0.0
         self.no_answers = 0
+
+    def configure(self, spec: AgentSpec) -> None:
+        """Take provider, skills and capacity from ``spec`` (the engine keeps the index right)."""
+        self.provider = spec.provider
+        self.skills: dict[Skill, int] = dict(spec.skills)
+        self.capacity: dict[Channel, int] = {ch: n for ch, n in spec.capacity.items() if n > 0}
+        self.queues_by_channel: dict[Channel, tuple[tuple[QueueKey, int], ...]] = {
+            ch: tuple(
+                (QueueKey(topic, language, ch), level)
+                for (topic, language), level in self.skills.items()
+            )
+            for ch in self.capacity
+        }
 
     def can_take(self, channel: Channel) -> bool:
         if self.presence is not AgentPresence.READY:
@@ -60,11 +74,8 @@ class Agent:
         return tuple(ch for ch in Channel if self.can_take(ch))
 
     def queue_levels(self, channels: tuple[Channel, ...]) -> list[tuple[QueueKey, int]]:
-        return [
-            (QueueKey(topic, language, ch), level)
-            for (topic, language), level in self.skills.items()
-            for ch in channels
-        ]
+        by_channel = self.queues_by_channel
+        return [entry for ch in channels for entry in by_channel[ch]]
 
 
 class AvailabilityIndex:

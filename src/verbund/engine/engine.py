@@ -255,6 +255,7 @@ class Engine:
         self._abandon_log: deque[tuple[float, str]] = deque()
         self.counters = Counters()
         self._out: list[Effect] = []
+        self._touched: dict[str, Agent] = {}
         self._handlers: dict[type[Command], Callable[[Any], None]] = {
             ContactArrived: self._contact_arrived,
             ContactAbandoned: self._contact_abandoned,
@@ -284,6 +285,7 @@ class Engine:
         for agent in config.agents:
             self._set_agent(agent)
         self._out = []
+        self._touched.clear()
 
     # --- the contract ----------------------------------------------------------------------------
 
@@ -303,8 +305,11 @@ class Engine:
         try:
             handler(command)
         except EngineError as refused:
+            self._publish_statuses()
             refused.effects = tuple(out)
             raise
+        if self._touched:
+            self._publish_statuses()
         return out
 
     def next_deadline(self) -> float | None:
@@ -646,7 +651,7 @@ class Engine:
         agent.presence = presence
         agent.reason = reason
         self._refresh_availability(agent)
-        self._refresh_status(agent, force=True)
+        self._refresh_status(agent)
 
     def _next_presence(self, agent: Agent, event: AgentEvent) -> AgentPresence:
         return next_agent_presence(agent.name, agent.presence, event, len(agent.held))
@@ -774,9 +779,7 @@ class Engine:
                 self._index.discard(agent, agent.available)
                 agent.available = ()
         self._count_levels(agent, -1)
-        agent.provider = spec.provider
-        agent.skills = dict(spec.skills)
-        agent.capacity = {ch: n for ch, n in spec.capacity.items() if n > 0}
+        agent.configure(spec)
         self._count_levels(agent, +1)
         if logged_in:
             self._count_serving(agent, +1)
@@ -859,15 +862,15 @@ class Engine:
         """Agent side: while the agent has room, give it the first contact in order it may take."""
         queues = self._queues
         level_wait = self._rules.level_wait
+        now = self.now
         while agent.available:
             best: tuple[int, Place] | None = None
-            for (topic, language), level in agent.skills.items():
-                arrived_by = self.now - level_wait(level)
-                for channel in agent.available:
-                    queue = queues.get(QueueKey(topic, language, channel))
+            for channel in agent.available:
+                for key, level in agent.queues_by_channel[channel]:
+                    queue = queues.get(key)
                     if queue is None or not queue.waiting:
                         continue
-                    found = queue.best(arrived_by)
+                    found = queue.best(now - level_wait(level))
                     if found is not None and (
                         best is None
                         or found[0] > best[0]
@@ -1060,16 +1063,22 @@ class Engine:
             self._index.add(agent, channels)
         agent.available = channels
 
-    def _refresh_status(self, agent: Agent, *, force: bool = False) -> None:
+    def _refresh_status(self, agent: Agent) -> None:
+        """Mark the agent's status for publishing once the command is done (no flicker)."""
+        self._touched[agent.name] = agent
+
+    def _publish_statuses(self) -> None:
         contacts = self._contacts
-        status = agent_status(
-            agent.presence,
-            (contacts[name].state for name in agent.held),  # type: ignore[misc]
-        )
-        if status is not agent.status or force:
-            agent.status = status
+        for agent in self._touched.values():
+            status = agent_status(agent.presence, [contacts[name].state for name in agent.held])
             reason = agent.reason if agent.presence is AgentPresence.NOT_READY else None
-            self._out.append(AgentStateChanged(agent.name, agent.provider, status, reason))
+            if (status is not agent.status or reason != agent.shown_reason) and (
+                self._agents.get(agent.name) is agent
+            ):
+                agent.status = status
+                agent.shown_reason = reason
+                self._out.append(AgentStateChanged(agent.name, agent.provider, status, reason))
+        self._touched.clear()
 
     def _count_serving(self, agent: Agent, sign: int) -> None:
         for topic, language in agent.skills:

@@ -196,7 +196,9 @@ class AgentStatus(Enum):
     WRAP_UP = "wrap_up"  # only wrap-up work left
 
 
-def agent_status(presence: AgentPresence, held_states: Iterable[ContactState]) -> AgentStatus:
+def agent_status(
+    presence: AgentPresence, held_states: Iterable[ContactState | None]
+) -> AgentStatus:
     """An agent's status: reserved beats busy beats wrap-up beats presence."""
     best = None
     for state in held_states:
