@@ -443,6 +443,9 @@ class Engine:
                 f"topic {command.topic!r} is not offered in language {command.language!r} "
                 f"(languages: {', '.join(languages)})"
             )
+        if not isinstance(command.channel, Channel):
+            channels = ", ".join(ch.value for ch in Channel)
+            raise CommandRefused(f"channel {command.channel!r}: expected one of {channels}")
         if not isinstance(command.priority, int):
             raise CommandRefused(f"priority {command.priority!r}: expected a whole number")
         counters = self.counters
@@ -796,6 +799,9 @@ class Engine:
     def _rules_changed(self, command: RulesChanged) -> None:
         self._choose = provider_choice(command.rules.strategy)
         self._rules = command.rules
+        # Shorter level waits may make available agents eligible for contacts already waiting.
+        for agent in list(self._agents.values()):
+            self._serve_from_queues(agent)
 
     # --- dispatch --------------------------------------------------------------------------------
 
