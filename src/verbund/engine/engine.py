@@ -256,28 +256,6 @@ class Engine:
         self.counters = Counters()
         self._out: list[Effect] = []
         self._touched: dict[str, Agent] = {}
-        self._handlers: dict[type[Command], Callable[[Any], None]] = {
-            ContactArrived: self._contact_arrived,
-            ContactAbandoned: self._contact_abandoned,
-            CallbackRequested: self._callback_requested,
-            CallbackAnswered: self._callback_answered,
-            CallbackNotAnswered: self._callback_not_answered,
-            OfferAccepted: self._offer_accepted,
-            OfferDeclined: self._offer_declined,
-            ContactEnded: self._contact_ended,
-            WrapUpDone: self._wrap_up_done,
-            AgentLoggedIn: self._agent_logged_in,
-            AgentLoggedOut: self._agent_logged_out,
-            AgentReady: self._agent_ready,
-            AgentNotReady: self._agent_not_ready,
-            ProviderStatusReported: self._provider_status_reported,
-            TopicConfigured: lambda c: self._set_topic(c.topic),
-            ProviderConfigured: lambda c: self._set_provider(c.provider),
-            AgentConfigured: lambda c: self._set_agent(c.agent),
-            AgentRemoved: self._agent_removed,
-            RulesChanged: self._rules_changed,
-            TimeAdvanced: lambda c: None,
-        }
         for topic in config.topics:
             self._set_topic(topic)
         for provider in config.providers:
@@ -295,7 +273,7 @@ class Engine:
             raise CommandRefused(
                 f"time {now!r} is before the engine's time {self.now!r}: time never goes back"
             )
-        handler = self._handlers.get(type(command))
+        handler = _HANDLERS.get(type(command))
         if handler is None:
             raise CommandRefused(f"{type(command).__name__} is not an engine command")
         out: list[Effect] = []
@@ -303,7 +281,7 @@ class Engine:
         self._fire_timers(now)
         self.now = now
         try:
-            handler(command)
+            handler(self, command)
         except EngineError as refused:
             self._publish_statuses()
             refused.effects = tuple(out)
@@ -789,6 +767,18 @@ class Engine:
             self._refresh_availability(agent)
             self._serve_from_queues(agent)
 
+    def _topic_configured(self, command: TopicConfigured) -> None:
+        self._set_topic(command.topic)
+
+    def _provider_configured(self, command: ProviderConfigured) -> None:
+        self._set_provider(command.provider)
+
+    def _agent_configured(self, command: AgentConfigured) -> None:
+        self._set_agent(command.agent)
+
+    def _time_advanced(self, command: TimeAdvanced) -> None:
+        """Nothing to do: the timers that fell due have fired."""
+
     def _agent_removed(self, command: AgentRemoved) -> None:
         agent = self._agent(command.agent)
         if agent.presence is not AgentPresence.LOGGED_OUT:
@@ -1123,6 +1113,31 @@ class Engine:
         if agent is None:
             raise UnknownEntity(f"agent {name!r} is not configured")
         return agent
+
+
+# Command type → handler. Plain functions, so that an engine can be pickled for snapshots.
+_HANDLERS: dict[type[Command], Callable[[Engine, Any], None]] = {
+    ContactArrived: Engine._contact_arrived,
+    ContactAbandoned: Engine._contact_abandoned,
+    CallbackRequested: Engine._callback_requested,
+    CallbackAnswered: Engine._callback_answered,
+    CallbackNotAnswered: Engine._callback_not_answered,
+    OfferAccepted: Engine._offer_accepted,
+    OfferDeclined: Engine._offer_declined,
+    ContactEnded: Engine._contact_ended,
+    WrapUpDone: Engine._wrap_up_done,
+    AgentLoggedIn: Engine._agent_logged_in,
+    AgentLoggedOut: Engine._agent_logged_out,
+    AgentReady: Engine._agent_ready,
+    AgentNotReady: Engine._agent_not_ready,
+    ProviderStatusReported: Engine._provider_status_reported,
+    TopicConfigured: Engine._topic_configured,
+    ProviderConfigured: Engine._provider_configured,
+    AgentConfigured: Engine._agent_configured,
+    AgentRemoved: Engine._agent_removed,
+    RulesChanged: Engine._rules_changed,
+    TimeAdvanced: Engine._time_advanced,
+}
 
 
 def _slot_values(obj: object, exclude: tuple[str, ...] = ()) -> Iterable[object]:
