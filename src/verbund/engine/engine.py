@@ -397,7 +397,13 @@ class Engine:
                 for q in self._queues.values()
             },
             "contacts": {c.name: tuple(_slot_values(c)) for c in self._contacts.values()},
-            "timers": sorted(self._timers),
+            # Only timers that still matter: cancelled ones linger in the heap until popped, and
+            # when that happens depends on who asked for ``next_deadline`` (not on the log).
+            "timers": sorted(
+                t
+                for t in self._timers
+                if (c := self._contacts.get(t[3])) is not None and c.epoch == t[4]
+            ),
             "sequences": (self._timer_seq, self._arrival_seq),
             "callers": sorted(self._callers),
             "active": dict(self._active_by_caller),
@@ -563,7 +569,9 @@ class Engine:
     def _offer_declined(self, command: OfferDeclined) -> None:
         contact = self._contact(command.contact)
         self._check_offer(contact, command.agent, ContactEvent.DECLINE)
-        self._return_offer(contact, self._agents[command.agent], ContactEvent.DECLINE)
+        agent = self._agents[command.agent]
+        agent.no_answers = 0  # a decline is an answer: only offers lapsing in a row count
+        self._return_offer(contact, agent, ContactEvent.DECLINE)
 
     def _contact_ended(self, command: ContactEnded) -> None:
         contact = self._contact(command.contact)
@@ -655,15 +663,21 @@ class Engine:
         if not isinstance(handle_time, int | float) or not 0 < handle_time < math.inf:
             raise CommandRefused(f"handle_time {handle_time!r}: expected seconds > 0")
         report = self._reports[spec.name] = Report(command, self.now)
-        # Calls waiting here that this provider can answer now go to it, in queue order.
+        # Calls waiting here that this provider can answer now go to it, in queue order. Callbacks
+        # are dialled from here, never routed: they are passed over and keep their place.
         for topic, language in sorted(spec.serves):
             queue = self._queues.get(QueueKey(topic, language, Channel.VOICE))
-            while queue is not None and queue.waiting and report.delay() == 0.0:
-                found = queue.best(math.inf)
-                assert found is not None
-                contact = self._contacts[found[1][2]]
-                if contact.state is not ContactState.QUEUED:
-                    break  # the head is a callback: callbacks are dialled from here, not routed
+            free = report.ready - report.routed_since
+            if queue is None or free <= 0:
+                continue
+            calls: list[Contact] = []
+            for place in queue.in_order():
+                contact = self._contacts[place[2]]
+                if contact.state is ContactState.QUEUED:
+                    calls.append(contact)
+                    if len(calls) == free:
+                        break
+            for contact in calls:
                 self._route(contact, spec)
 
     def _route(self, contact: Contact, provider: ProviderSpec) -> None:
@@ -749,9 +763,16 @@ class Engine:
             raise CommandRefused(
                 f"agent {spec.name!r} is {agent.presence.value}: log out before changing provider"
             )
+        # Levels nobody had for a skill: contacts already waiting need timers for them.
+        new_levels = [
+            (skill, level)
+            for skill, level in spec.skills.items()
+            if level >= 2 and level not in self._level_agents.get(skill, {})
+        ]
         if agent is None:
             agent = self._agents[spec.name] = Agent(spec)
             self._count_levels(agent, +1)
+            self._schedule_level_timers_of_waiting(new_levels)
             return
         logged_in = agent.presence is not AgentPresence.LOGGED_OUT
         if logged_in:
@@ -762,6 +783,7 @@ class Engine:
         self._count_levels(agent, -1)
         agent.configure(spec)
         self._count_levels(agent, +1)
+        self._schedule_level_timers_of_waiting(new_levels)
         if logged_in:
             self._count_serving(agent, +1)
             self._refresh_availability(agent)
@@ -788,9 +810,15 @@ class Engine:
 
     def _rules_changed(self, command: RulesChanged) -> None:
         self._choose = provider_choice(command.rules.strategy)
-        self._rules = command.rules
-        # Shorter level waits may make available agents eligible for contacts already waiting.
-        for agent in list(self._agents.values()):
+        old, self._rules = self._rules, command.rules
+        if command.rules.level_waits != old.level_waits:
+            self._schedule_level_timers_of_waiting(
+                [(skill, level) for skill, levels in self._level_agents.items() for level in levels]
+            )
+        # Shorter level waits may make available agents eligible for contacts already waiting;
+        # the agent available longest chooses first.
+        available = [agent for agent in self._agents.values() if agent.available]
+        for agent in sorted(available, key=lambda a: (a.available_since, a.name)):
             self._serve_from_queues(agent)
 
     # --- dispatch --------------------------------------------------------------------------------
@@ -1009,11 +1037,26 @@ class Engine:
             self._set_timer(self.now + interval, _ANNOUNCE, contact)
         levels = self._level_agents.get((contact.queue.topic, contact.queue.language))
         if levels:
-            first_arrival = contact.place[0]
-            for level in sorted(levels):
-                due = first_arrival + self._rules.level_wait(level)
-                if due > self.now:
-                    self._set_timer(due, _LEVEL_JOINS, contact)
+            self._schedule_level_timers(contact, sorted(levels))
+
+    def _schedule_level_timers(self, contact: Contact, levels: Iterable[int]) -> None:
+        first_arrival = contact.place[0]
+        for level in levels:
+            due = first_arrival + self._rules.level_wait(level)
+            if due > self.now:
+                self._set_timer(due, _LEVEL_JOINS, contact)
+
+    def _schedule_level_timers_of_waiting(self, skill_levels: list[tuple[Skill, int]]) -> None:
+        """After a configuration change: timers for these skill levels for every contact already
+        waiting (O(waiting), as configuration changes are rare)."""
+        by_skill: dict[Skill, list[int]] = {}
+        for skill, level in skill_levels:
+            by_skill.setdefault(skill, []).append(level)
+        for queue in self._queues.values():
+            levels = by_skill.get((queue.key.topic, queue.key.language))
+            if levels and queue.waiting:
+                for place in queue.in_order():
+                    self._schedule_level_timers(self._contacts[place[2]], sorted(levels))
 
     def _set_timer(self, due: float, kind: int, contact: Contact) -> None:
         self._timer_seq += 1
@@ -1037,6 +1080,8 @@ class Engine:
             elif kind == _CALLBACK_DUE:
                 self._enqueue(contact, self._queues[contact.queue])
                 self._place(contact)
+                if contact.in_queue:  # the level timers set before the dial are void now
+                    self._schedule_waiting_timers(contact)
             elif contact.in_queue:  # _LEVEL_JOINS: agents of a lower level may now take it
                 self._place(contact)
 

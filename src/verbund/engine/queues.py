@@ -9,6 +9,8 @@ the longest waiting, so if it has not waited long enough for that level, nobody 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sortedcontainers import SortedList
 
 from verbund.engine.config import QueueKey
@@ -62,6 +64,11 @@ class ContactQueue:
             if places and places[0][0] <= arrived_by:
                 return priority, places[0]
         return None
+
+    def in_order(self) -> Iterator[Place]:
+        """The places of waiting contacts in order, lazily; do not change the queue meanwhile."""
+        for priority in self._priorities:
+            yield from self._by_priority[priority]
 
     def places(self) -> list[tuple[int, Place]]:
         """All waiting contacts in order (for snapshots and tests; O(n))."""
