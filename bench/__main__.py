@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.machine import describe_machine
 
-SUITES = ("planning", "engine")
+SUITES = ("planning", "engine", "sim")
 OUTPUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
@@ -40,7 +40,8 @@ def main(argv: list[str]) -> int:
     header = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m bench`); do not edit by hand. Every number is a median",
+        "Written by `make bench` (`python -m bench`); do not edit by hand. Every number is a "
+        "median",
         "of repeated runs on the machine below, and every comparison was measured side by side in",
         "the same run. Machines are shared and noisy: read ratios, not absolute times.",
         "",

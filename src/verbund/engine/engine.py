@@ -528,6 +528,8 @@ class Engine:
         contact = self._contact(command.contact)
         self._check(contact, ContactEvent.REQUEST_CALLBACK)
         self.counters.callbacks += 1
+        if contact.in_queue:
+            self._queues[contact.queue].live -= 1  # it keeps its place, as a callback
         self._set_state(contact, ContactEvent.REQUEST_CALLBACK)
         self._schedule_waiting_timers(contact)
 
@@ -662,14 +664,19 @@ class Engine:
         handle_time = command.handle_time
         if not isinstance(handle_time, int | float) or not 0 < handle_time < math.inf:
             raise CommandRefused(f"handle_time {handle_time!r}: expected seconds > 0")
-        report = self._reports[spec.name] = Report(command, self.now)
-        # Calls waiting here that this provider can answer now go to it, in queue order. Callbacks
-        # are dialled from here, never routed: they are passed over and keep their place.
+        self._reports[spec.name] = Report(command, self.now)
+        self._route_waiting_calls(spec)
+
+    def _route_waiting_calls(self, spec: ProviderSpec) -> None:
+        """Calls waiting here that the connected provider can answer now go to it, in queue order.
+        Callbacks are dialled from here, never routed: they are passed over and keep their place.
+        """
+        report = self._reports[spec.name]
         for topic, language in sorted(spec.serves):
             queue = self._queues.get(QueueKey(topic, language, Channel.VOICE))
             free = report.ready - report.routed_since
-            if queue is None or free <= 0:
-                continue
+            if queue is None or free <= 0 or not queue.live:
+                continue  # (without calls on the line, scanning past the callbacks is wasted)
             calls: list[Contact] = []
             for place in queue.in_order():
                 contact = self._contacts[place[2]]
@@ -820,6 +827,12 @@ class Engine:
         available = [agent for agent in self._agents.values() if agent.available]
         for agent in sorted(available, key=lambda a: (a.available_since, a.name)):
             self._serve_from_queues(agent)
+        # A report that a longer staleness limit makes current again counts from now on.
+        if command.rules.report_stale_after > old.report_stale_after:
+            stale_before = self.now - command.rules.report_stale_after
+            for name, report in sorted(self._reports.items()):
+                if report.at >= stale_before:
+                    self._route_waiting_calls(self._providers[name])
 
     # --- dispatch --------------------------------------------------------------------------------
 
@@ -936,10 +949,18 @@ class Engine:
         self._release(contact, agent)
         self._undo_assignment(agent.provider)
         self._enqueue(contact, self._queues[contact.queue])
-        self._place(contact)
+        # Another agent (one who could take nobody waiting) or a connected provider may take the
+        # contact at once. The agent it came back from takes the first contact in order instead:
+        # someone ahead of it (of higher priority, or a redial that reclaimed an earlier place)
+        # may be waiting for that agent.
+        destination = self._destination(contact)
+        if destination is not None and destination.agent != agent.name:
+            self._deliver(contact, destination)
+        self._serve_from_queues(agent)
+        if contact.in_queue:
+            self._place(contact)
         if contact.in_queue:
             self._schedule_waiting_timers(contact)
-        self._serve_from_queues(agent)
 
     def _release(self, contact: Contact, agent: Agent) -> None:
         del agent.held[contact.name]
@@ -995,12 +1016,16 @@ class Engine:
     def _enqueue(self, contact: Contact, queue: ContactQueue) -> None:
         queue.add(contact.priority, contact.place)
         contact.in_queue = True
+        if contact.state is ContactState.QUEUED:
+            queue.live += 1
         self._queue_notice(queue)
 
     def _dequeue(self, contact: Contact) -> None:
         queue = self._queues[contact.queue]
         queue.remove(contact.priority, contact.place)
         contact.in_queue = False
+        if contact.state is ContactState.QUEUED:
+            queue.live -= 1
         self._queue_notice(queue)
 
     def _queue(self, key: QueueKey) -> ContactQueue:
@@ -1086,12 +1111,15 @@ class Engine:
                 self._place(contact)
 
     def _announce(self, contact: Contact) -> None:
+        interval = self._rules.announce_interval
+        if interval is None:  # switched off since this announcement was scheduled
+            return
         queue = self._queues[contact.queue]
         position = queue.position(contact.priority, contact.place)
         ewt = self._ewt(queue, position)
         self._out.append(AnnounceWait(contact.name, position, ewt))
         self._maybe_offer_callback(contact, ewt)
-        self._set_timer(self.now + self._rules.announce_interval, _ANNOUNCE, contact)  # type: ignore[operator]
+        self._set_timer(self.now + interval, _ANNOUNCE, contact)
 
     def _refresh_availability(self, agent: Agent, *, moved: bool = False) -> None:
         channels = agent.free_channels()

@@ -19,13 +19,23 @@ Place = tuple[float, int, str]  # (first arrival, arrival sequence, contact id)
 
 
 class ContactQueue:
-    __slots__ = ("_by_priority", "_priorities", "aht", "key", "last_notice", "serving", "waiting")
+    __slots__ = (
+        "_by_priority",
+        "_priorities",
+        "aht",
+        "key",
+        "last_notice",
+        "live",
+        "serving",
+        "waiting",
+    )
 
     def __init__(self, key: QueueKey, aht: float) -> None:
         self.key = key
         self._by_priority: dict[int, SortedList[Place]] = {}
         self._priorities: list[int] = []  # descending
         self.waiting = 0
+        self.live = 0  # of them, calls on the line (the rest are callbacks); kept by the engine
         self.aht = aht  # moving average of handle times (talk + wrap-up) in this queue
         self.serving = 0  # capacity of logged-in agents who have the skill
         self.last_notice: tuple[int, float | None] | None = None
