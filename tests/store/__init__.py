@@ -1,0 +1,1 @@
+"""Tests of verbund.store, each on SQLite and on PostgreSQL."""
