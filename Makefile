@@ -8,7 +8,7 @@ BENCH  := $(VENV)/.bench-installed
 .PHONY: run test lint bench fmt clean
 
 run: $(DEV)
-	$(BIN)/verbund plan examples/forecast.csv --pledges examples/pledges.csv
+	$(BIN)/verbund demo
 
 test: lint
 	$(BIN)/pytest -n 2 --dist loadgroup; rc=$$?; \

@@ -652,3 +652,164 @@ def simulate(
         )
     except VerbundError as exc:
         _fail(str(exc))
+
+
+# ---- the live service ---------------------------------------------------------------------------
+
+_SERVE_HELP = (
+    "Run the live service: the JSON API under /api/v1 (OpenAPI at /docs), WebSockets for "
+    "desktops and wallboards, /healthz and /metrics.\n\n"
+    "Settings come from the environment and an optional TOML file (--config); options given "
+    "here win. The embedded default is SQLite in WAL mode (./verbund.db), created and migrated "
+    "on first start; for PostgreSQL set VERBUND_DATABASE_URL="
+    "postgresql+psycopg://user:password@host/dbname and run `verbund db upgrade` first."
+)
+
+_SERVE_EPILOG = "\n\n".join(
+    [
+        "[b]Settings[/b] (environment variable · TOML key · default)",
+        "  VERBUND_DATABASE_URL · database_url · sqlite:///verbund.db",
+        "  VERBUND_HOST · host · 127.0.0.1     VERBUND_PORT · port · 8000",
+        "  VERBUND_SECRET_KEY · secret_key · generated and kept in verbund.db.secret (SQLite "
+        "only; set it for PostgreSQL)",
+        "  VERBUND_TOKEN_LIFETIME · token_lifetime · 43200 (seconds a login lasts)",
+        "  VERBUND_SNAPSHOT_EVERY · snapshot_every · 20000 (journal entries between snapshots)",
+        "  VERBUND_MAX_PENDING · max_pending · 5000 (commands queued per hotline before 503)",
+        "  VERBUND_MAX_INFLIGHT · max_inflight · 2000 (API requests in progress before 503)",
+        "  VERBUND_FLUSH_INTERVAL · flush_interval · 0 (extra seconds to gather a group commit)",
+        "  VERBUND_SL_TARGET · service_level_target · 20 (seconds, for 'service level today')",
+        "  VERBUND_LOG_LEVEL · log_level · info (debug, info, warning, error)",
+        "[b]Examples[/b]",
+        "  verbund serve",
+        "  verbund serve --config /etc/verbund.toml --port 8080",
+        "  VERBUND_DATABASE_URL=postgresql+psycopg://verbund@db/verbund verbund serve",
+    ]
+)
+
+
+def _settings(config: Path | None, **overrides: Any) -> Any:
+    from verbund.service.settings import load_settings
+
+    try:
+        return load_settings(config, **overrides)
+    except VerbundError as exc:
+        _fail(str(exc))
+
+
+_ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (TOML); see the list below.", show_default=False),
+]
+_DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="Database URL (default: sqlite:///verbund.db).", show_default=False
+    ),
+]
+
+
+@app.command(help=_SERVE_HELP, epilog=_SERVE_EPILOG)
+def serve(
+    config: _ConfigOption = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on.", show_default=False)
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", show_default=False)] = None,
+    database_url: _DatabaseOption = None,
+) -> None:
+    from verbund.bootstrap import serve as run
+
+    settings = _settings(config, host=host, port=port, database_url=database_url)
+    try:
+        run(settings)
+    except VerbundError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; choose --port")
+
+
+_DEMO_HELP = (
+    "A ready-to-explore hotline on the embedded default: three providers (two pooled, one "
+    "connected), their agents and callers played in real time by bots that log in, accept, "
+    "talk and wrap up. Prints the address and the demo logins; live numbers move within seconds."
+)
+
+
+@app.command(help=_DEMO_HELP)
+def demo(
+    database: Annotated[
+        Path, typer.Option(help="SQLite file of the demo (made afresh at every start).")
+    ] = Path("verbund-demo.db"),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    calls_per_minute: Annotated[float, typer.Option(help="New callers per minute.")] = 24.0,
+    seed: Annotated[int, typer.Option(help="Seed of the bots' random streams.")] = 1,
+) -> None:
+    from verbund.bootstrap import run_demo
+
+    if calls_per_minute <= 0:
+        _fail("--calls-per-minute: expected a number above 0")
+    try:
+        run_demo(database, host=host, port=port, calls_per_minute=calls_per_minute, seed=seed)
+    except VerbundError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port")
+
+
+db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade", help="Migrate the database to this Verbund's schema (Alembic).")
+def db_upgrade(config: _ConfigOption = None, database_url: _DatabaseOption = None) -> None:
+    from verbund.store import head_revision, open_database, schema_revision, upgrade
+
+    settings = _settings(config, database_url=database_url)
+    try:
+        upgrade(settings.database_url)
+        with open_database(settings.database_url) as database:
+            revision = schema_revision(database)
+    except VerbundError as exc:
+        _fail(str(exc))
+    typer.echo(f"database at revision {revision} (head {head_revision()})")
+
+
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command(
+    "add",
+    help="Add a user. The password is asked for (or read from VERBUND_PASSWORD).",
+    epilog="Roles: coordinator (the whole alliance), provider_admin, supervisor, agent "
+    "(each of one --provider).",
+)
+def user_add(
+    name: Annotated[str, typer.Argument(help="Login name (for an agent: the agent's name).")],
+    role: Annotated[str, typer.Option(help="coordinator, provider_admin, supervisor or agent.")],
+    provider: Annotated[
+        str | None, typer.Option(help="The provider (every role but coordinator).")
+    ] = None,
+    config: _ConfigOption = None,
+    database_url: _DatabaseOption = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="VERBUND_PASSWORD", help="The password (else asked for).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    from verbund.service.accounts import create_user
+    from verbund.store import open_database
+
+    settings = _settings(config, database_url=database_url)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with open_database(settings.database_url) as database:
+            create_user(database, name, password, role, provider)
+    except VerbundError as exc:
+        _fail(str(exc))
+    where = f" of provider {provider}" if provider else ""
+    typer.echo(f"user {name} added: {role}{where}")

@@ -369,6 +369,10 @@ class Engine:
             return None
         return self._ewt(found, found.waiting + 1)
 
+    def provider(self, name: str) -> ProviderSpec | None:
+        """The specification of provider ``name``; None if there is no such provider."""
+        return self._providers.get(name)
+
     def provider_shares(self) -> dict[str, tuple[float, int]]:
         """Per provider: contracted share (normalised) and contacts given to it so far."""
         return {p: (self._share_target[p], self._assigned.get(p, 0)) for p in self._providers}

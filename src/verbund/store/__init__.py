@@ -14,6 +14,7 @@ Every error a person can act on is a :class:`StoreError`.
 from verbund.store.codec import COMMAND_TYPES, decode_command, encode_command
 from verbund.store.config import (
     configuration_commands,
+    hotline_names,
     load_config,
     load_pledges,
     save_config,
@@ -34,6 +35,7 @@ from verbund.store.errors import StoreError
 from verbund.store.history import DUPLICATE, HistoryRecorder, read_history
 from verbund.store.journal import Journal, JournalEntry
 from verbund.store.snapshots import prune_snapshots, recover, save_snapshot, snapshot_seqs
+from verbund.store.users import User, add_user, delete_user, get_user, list_users, update_user
 
 __all__ = [
     "COMMAND_TYPES",
@@ -45,11 +47,17 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "StoreError",
+    "User",
+    "add_user",
     "configuration_commands",
     "decode_command",
+    "delete_user",
     "downgrade",
     "encode_command",
+    "get_user",
     "head_revision",
+    "hotline_names",
+    "list_users",
     "load_config",
     "load_pledges",
     "open_database",
@@ -62,5 +70,6 @@ __all__ = [
     "schema_revision",
     "snapshot_seqs",
     "sqlite_url",
+    "update_user",
     "upgrade",
 ]

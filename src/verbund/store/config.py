@@ -52,6 +52,7 @@ from verbund.store.tables import (
 
 __all__ = [
     "configuration_commands",
+    "hotline_names",
     "load_config",
     "load_pledges",
     "save_config",
@@ -333,3 +334,9 @@ def configuration_commands(config: HotlineConfig) -> list[Command]:
         *(ProviderConfigured(provider) for provider in config.providers),
         *(AgentConfigured(agent) for agent in config.agents),
     ]
+
+
+def hotline_names(database: Database) -> list[str]:
+    """The configured hotlines, by name."""
+    with translate_errors("listing hotlines"), database.read() as c:
+        return list(c.execute(sa.select(hotlines.c.name).order_by(hotlines.c.name)).scalars())

@@ -242,3 +242,34 @@ contact_history = sa.Table(
     sa.Index(None, "hotline", "agent", "arrived"),
     sa.Index(None, "hotline", "caller"),
 )
+
+provider_outcomes = sa.Table(  # outcome records a connected provider's ACD sends back
+    "provider_outcomes",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hotline", sa.String(NAME), nullable=False),
+    sa.Column("provider", sa.String(NAME), nullable=False),
+    sa.Column("contact", sa.String(NAME), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("waited", sa.Double(), nullable=False),
+    sa.Column("talk_time", sa.Double(), nullable=True),
+    sa.Column("agent", sa.String(NAME), nullable=True),  # the provider's own agent id
+    sa.Column("reported", sa.Double(), nullable=False),
+    _hotline_fk("CASCADE"),
+    sa.UniqueConstraint("hotline", "provider", "contact"),
+)
+
+contact_notes = sa.Table(  # what the agent wrote at wrap-up: a disposition code and a note
+    "contact_notes",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hotline", sa.String(NAME), nullable=False),
+    sa.Column("contact", sa.String(NAME), nullable=False),
+    sa.Column("agent", sa.String(NAME), nullable=False),
+    sa.Column("provider", sa.String(NAME), nullable=True),
+    sa.Column("disposition", sa.String(100), nullable=True),
+    sa.Column("note", sa.Text(), nullable=True),
+    sa.Column("at", sa.Double(), nullable=False),
+    _hotline_fk("CASCADE"),
+    sa.Index(None, "hotline", "contact"),
+)

@@ -1,0 +1,179 @@
+"""The FastAPI application: JSON API under ``/api/v1``, WebSockets, health and metrics.
+
+    app = create_app(service, settings)      # the service is started by the app's lifespan
+
+Every error a client can cause is answered with a 4xx and ``{"detail": "..."}`` saying what was
+wrong; a refused engine command is 409, something unknown 404, a bad configuration 422, a login
+problem 401, a missing right 403; overload (too many requests in flight, or too many commands
+waiting for a hotline's writer) is 503 with ``Retry-After``. Nothing a client sends gives a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity, VerbundError
+from verbund.service import (
+    AccountError,
+    HotlineExists,
+    JournalUnavailable,
+    Overloaded,
+    Service,
+    Settings,
+    TokenSigner,
+    UnknownHotline,
+)
+from verbund.store import StoreError
+from verbund.web import config_api, live_api, login, ops, ws
+from verbund.web.errors import Conflict, Forbidden, Unauthenticated
+from verbund.web.metrics import Metrics
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("verbund.web")
+
+
+def create_app(service: Service, settings: Settings, *, manage_service: bool = True) -> FastAPI:
+    """The application around ``service``; with ``manage_service`` its lifespan starts and stops
+    the service (the demo passes False and runs it itself)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_service:
+            await service.start()
+        try:
+            yield
+        finally:
+            if manage_service:
+                await service.stop()
+
+    app = FastAPI(
+        title="Verbund",
+        version="0.1.0",
+        description="One national hotline staffed by many contact-center companies together.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    app.state.service = service
+    app.state.settings = settings
+    app.state.signer = TokenSigner(settings.secret_key, settings.token_lifetime)
+    app.state.principals = {}
+    app.state.metrics = Metrics(service)
+    app.state.inflight = 0
+
+    _install_errors(app)
+    _install_middleware(app, settings)
+    app.include_router(login.router, prefix="/api/v1")
+    app.include_router(config_api.router, prefix="/api/v1")
+    app.include_router(live_api.router, prefix="/api/v1")
+    app.include_router(ws.router, prefix="/api/v1")
+    app.include_router(ops.router)
+    return app
+
+
+STATUS: list[tuple[type[BaseException], int]] = [
+    (Overloaded, 503),
+    (JournalUnavailable, 503),
+    (Unauthenticated, 401),
+    (AccountError, 401),
+    (Forbidden, 403),
+    (UnknownHotline, 404),
+    (UnknownEntity, 404),
+    (HotlineExists, 409),
+    (Conflict, 409),
+    (CommandRefused, 409),
+    (ConfigurationError, 422),
+    (StoreError, 422),
+    (VerbundError, 400),
+]
+
+
+def _status(exc: BaseException) -> int:
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(VerbundError)
+    async def verbund_error(request: Request, exc: VerbundError) -> Response:
+        status = _status(exc)
+        headers = {}
+        if isinstance(exc, Overloaded):
+            headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        elif status == 503:
+            headers["Retry-After"] = "1"
+        elif status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+            problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
+        return JSONResponse(
+            {"detail": "; ".join(problems) or "invalid request", "errors": _plain(exc.errors())},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "internal error: the request was not completed; it has been logged"},
+            status_code=500,
+        )
+
+
+def _plain(errors: Any) -> Any:
+    """Validation errors without the objects JSON cannot carry (exceptions in ``ctx``)."""
+    out = []
+    for error in errors:
+        item = {k: v for k, v in error.items() if k in ("loc", "msg", "type")}
+        out.append(item)
+    return out
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    metrics: Metrics = app.state.metrics
+    limit = settings.max_inflight
+
+    @app.middleware("http")
+    async def shed_and_measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if app.state.inflight >= limit and request.url.path.startswith("/api/"):
+            metrics.shed.inc()
+            return JSONResponse(
+                {"detail": "the service is overloaded: try again in a second"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        app.state.inflight += 1
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            app.state.inflight -= 1
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
+        return response

@@ -1,0 +1,102 @@
+"""Who is asking: bearer tokens (API, OAuth2 password flow) and the session cookie (pages).
+
+Checks are plain functions that raise :class:`Forbidden`; routes call them with the principal
+and the provider the object belongs to. The rules (DESIGN.md section 2):
+
+* a coordinator may do everything;
+* a provider admin or supervisor acts within their own provider;
+* an agent acts only as themself (the user name is the agent name);
+* what belongs to the alliance as a whole (queue aggregates) every logged-in user may read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from verbund.service import AccountError, Principal, Service, TokenSigner
+from verbund.web.errors import Forbidden, Unauthenticated
+
+__all__ = [
+    "COOKIE",
+    "Forbidden",
+    "Unauthenticated",
+    "current_principal",
+    "require_agent_or_provider",
+    "require_coordinator",
+    "require_provider",
+]
+
+COOKIE = "verbund_session"
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def signer_of(request: Request) -> TokenSigner:
+    signer: TokenSigner = request.app.state.signer
+    return signer
+
+
+async def principal_from_token(request: Request, token: str | None) -> Principal:
+    if not token:
+        raise Unauthenticated(
+            "log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)"
+        )
+    cache: dict[str, Principal] = request.app.state.principals
+    found = cache.get(token)
+    if found is not None:
+        return found
+    service = service_of(request)
+    try:
+        principal = await asyncio.to_thread(signer_of(request).check, token, service.database)
+    except AccountError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[token] = principal
+    return principal
+
+
+async def current_principal(
+    request: Request, token: Annotated[str | None, Depends(bearer)]
+) -> Principal:
+    return await principal_from_token(request, token or request.cookies.get(COOKIE))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_coordinator(principal: Principal) -> None:
+    if not principal.is_coordinator:
+        raise Forbidden("only the alliance coordinator may do this")
+
+
+def require_provider(principal: Principal, provider: str, *, admin: bool = False) -> None:
+    """Coordinator, or a provider admin (``admin``) / admin or supervisor of ``provider``."""
+    if principal.is_coordinator:
+        return
+    allowed = ("provider_admin",) if admin else ("provider_admin", "supervisor")
+    if principal.role not in allowed or principal.provider != provider:
+        raise Forbidden(
+            f"only {'an admin' if admin else 'an admin or a supervisor'} of provider "
+            f"{provider!r} or the coordinator may do this"
+        )
+
+
+def require_agent_or_provider(principal: Principal, agent: str, provider: str | None) -> None:
+    """The agent themself, their provider's admins and supervisors, or the coordinator."""
+    if principal.is_coordinator:
+        return
+    if principal.role == "agent":
+        if principal.name != agent or principal.provider != provider:
+            raise Forbidden("an agent may act only as themself")
+        return
+    if provider is None or principal.provider != provider:
+        raise Forbidden(f"agent {agent!r} belongs to another provider")
