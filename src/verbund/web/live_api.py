@@ -171,7 +171,11 @@ def _contact_view(line: Hotline, contact: str, principal: Principal) -> dict[str
 async def get_contact(
     request: Request, hotline: str, contact: str, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return _contact_view(_hotline(request, hotline), contact, principal)
+    line = _hotline(request, hotline)
+    found = _contact_view(line, contact, principal)
+    engine = line.runner.engine
+    found["position"] = None if engine is None else engine.position(contact)
+    return found
 
 
 def _channel_command(name: str) -> Any:
