@@ -66,7 +66,8 @@ def test_an_arrival_waits_with_its_position_and_expected_wait(live: Server) -> N
     first, second = arrive(live), arrive(live)
     assert (first["status"], first["position"]) == ("queued", 1)
     assert (second["status"], second["position"]) == ("queued", 2)
-    assert second["ewt"] is not None and second["ewt"] > first["ewt"] > 0
+    assert second["ewt"] is not None
+    assert second["ewt"] > first["ewt"] > 0
     contact = live.get(f"{H}/contacts/{second['contact']}", "koordination").json()
     assert contact["state"] == "queued"
 
@@ -148,7 +149,8 @@ def test_a_call_goes_to_the_connected_provider_that_reports_a_ready_agent(live: 
     assert (answer["provider"], answer["label"]) == ("C", "sip:acd@c.example")
     record = {"contact": answer["contact"], "outcome": "answered", "waited": 12.5, "agent": "c-7"}
     saved = live.post(f"{H}/providers/C/outcomes", "acd-c", json=record)
-    assert saved.status_code == 201 and saved.json() == {"saved": True}
+    assert saved.status_code == 201
+    assert saved.json() == {"saved": True}
     again = live.post(f"{H}/providers/C/outcomes", "acd-c", json=record)
     assert again.json() == {"saved": False}  # the first record stays
     with open_database(live.database_url) as database:
@@ -244,7 +246,8 @@ def test_a_wrong_password_gets_one_message_for_name_and_password(sqlite_server: 
 
 def test_health_and_metrics(sqlite_server: Server) -> None:
     health = sqlite_server.get("/healthz", None).json()
-    assert health["status"] == "ok" and health["hotlines"]["h1"]["running"]
+    assert health["status"] == "ok"
+    assert health["hotlines"]["h1"]["running"]
     agent(sqlite_server, "a2", "login")
     arrive(sqlite_server)
     text = sqlite_server.get("/metrics", None).text
