@@ -312,6 +312,14 @@ class Engine:
         found = self._contacts.get(contact)
         return None if found is None else found.state
 
+    def contact_details(self, contact: str) -> tuple[str, QueueKey, int, float, float] | None:
+        """A live contact's (caller, queue, priority, first arrival, this attempt's arrival);
+        None once it has finished. For read models rebuilt after a restart."""
+        found = self._contacts.get(contact)
+        if found is None:
+            return None
+        return found.caller, found.queue, found.priority, found.place[0], found.arrived
+
     def contact_agent(self, contact: str) -> str | None:
         found = self._contacts.get(contact)
         return None if found is None else found.agent

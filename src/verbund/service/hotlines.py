@@ -92,6 +92,8 @@ class Service:
         )
         runner.listeners += [view.apply, self.bus.listener(name)]
         await runner.start()
+        assert runner.engine is not None
+        view.seed(runner.engine)
         hotline = self.hotlines[name] = Hotline(name, runner, view)
         return hotline
 

@@ -26,6 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from verbund.engine import (
+    AgentConfigured,
+    AgentRemoved,
     AgentStateChanged,
     AgentStatus,
     AlreadyWaiting,
@@ -36,6 +38,7 @@ from verbund.engine import (
     ContactStateChanged,
     DialCallback,
     Effect,
+    Engine,
     OfferContact,
     QueueChanged,
     QueueKey,
@@ -175,6 +178,32 @@ class LiveView:
         for agent in self.agents.values():
             agent.answered_today = 0
 
+    def seed(self, engine: Engine) -> None:
+        """Take the live contacts and the agents from an engine rebuilt after a restart (the
+        counts of the day start again; the history table keeps the finished contacts)."""
+        for name in engine.agents():
+            view = self._agent(name)
+            view.provider = engine.agent_provider(name)
+            view.status = engine.agent_status(name)
+        for name in engine.live_contacts():
+            details, state = engine.contact_details(name), engine.contact_state(name)
+            if details is None or state is None or name in self.contacts:
+                continue
+            caller, queue, priority, first_arrival, _ = details
+            view_ = ContactView(
+                name, caller, str(queue), queue.channel.value, priority, first_arrival
+            )
+            view_.state = state
+            view_.agent = engine.contact_agent(name)
+            if view_.agent is not None:
+                view_.provider = engine.agent_provider(view_.agent)
+                if state in HELD:
+                    self.held[view_.agent].add(name)
+            self.contacts[name] = view_
+            if state in WAITING:
+                self.waiting[view_.queue][name] = first_arrival
+        self.version += 1
+
     # --- following the runner --------------------------------------------------------------------
 
     def apply(self, now: float, command: Command, effects: list[Effect]) -> None:
@@ -185,6 +214,10 @@ class LiveView:
         arrival = command if isinstance(command, ContactArrived) else None
         if arrival is not None:
             self._arrived(now, arrival, effects)
+        elif isinstance(command, AgentConfigured):
+            self._agent(command.agent.name).provider = command.agent.provider
+        elif isinstance(command, AgentRemoved):
+            self.agents.pop(command.agent, None)
         for effect in effects:
             if isinstance(effect, ContactStateChanged):
                 self._contact_state(now, effect)
