@@ -202,7 +202,8 @@ def test_every_role_gets_exactly_what_it_may(walked: Server, call: Call) -> None
         elif role in allowed:
             assert response.status_code not in (401, 403), f"{role} refused: {response.text}"
             if response.status_code == 404:
-                assert "you may see" not in response.text and "of yours" not in response.text
+                assert "you may see" not in response.text
+                assert "of yours" not in response.text
         else:
             expected = {401} if role == "anonymous" else {403, 404}
             assert response.status_code in expected, (
@@ -216,7 +217,8 @@ def test_lists_show_only_ones_own(walked: Server) -> None:
         role: {a["name"] for a in walked.get(f"{H}/agents", role).json()}
         for role in ("admin-a", "chef-a", "a1", "chef-b")
     }
-    assert agents["admin-a"] and all(name.startswith("a") for name in agents["admin-a"])
+    assert agents["admin-a"]
+    assert all(name.startswith("a") for name in agents["admin-a"])
     assert agents["chef-a"] == agents["admin-a"]
     assert agents["a1"] == {"a1"}
     assert "b1" in agents["chef-b"]
@@ -226,7 +228,8 @@ def test_lists_show_only_ones_own(walked: Server) -> None:
     assert all(p["provider"] == "A" for p in pledges)
     assert walked.get("/api/v1/users", "chef-a").status_code == 403
     users = walked.get("/api/v1/users", "admin-a").json()
-    assert users and all(u["provider"] == "A" for u in users)
+    assert users
+    assert all(u["provider"] == "A" for u in users)
     other = {"name": "x-b", "password": "passwort-12", "role": "agent", "provider": "B"}
     assert walked.post("/api/v1/users", "admin-a", json=other).status_code == 403
     boss = {"name": "x-k", "password": "passwort-12", "role": "coordinator"}
