@@ -3,10 +3,13 @@
     /api/v1/hotlines/{hotline}/agents/{agent}/ws      offers, cancellations, status, contacts
     /api/v1/hotlines/{hotline}/wallboard/ws           the state document, on every change
 
-Log in with ``?token=<bearer token>`` or the session cookie. The first message is the whole
-picture (``desk`` or ``state``); after a dropped connection the client simply connects again and
-gets the whole picture anew — an offer still ringing is in it, so none is lost. A desktop that
-falls too far behind is closed with code 1013 (try again) and does the same.
+Log in with ``?token=<bearer token>`` or the session cookie. A refused connection is closed with
+4401 (no valid login), 4403 (not yours) or 4404 (no such hotline) and the reason.
+
+The first message is the whole picture (``desk`` or ``state``); after a dropped connection the
+client simply connects again and gets the whole picture anew — an offer still ringing is in it,
+so none is lost. A desktop that falls too far behind is closed with code 1013 (try again) and
+does the same.
 """
 
 from __future__ import annotations
@@ -32,8 +35,15 @@ async def _login(websocket: WebSocket) -> Principal | None:
     try:
         return await principal_from_token(websocket, token)  # type: ignore[arg-type]
     except VerbundError as exc:
-        await websocket.close(code=4401, reason=str(exc)[:120])
+        await _refuse(websocket, 4401, str(exc))
         return None
+
+
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept, then close with ``code`` and the reason, so that the client learns why (a refused
+    handshake would only say 403)."""
+    await websocket.accept()
+    await websocket.close(code=code, reason=reason[:120])
 
 
 @router.websocket("/hotlines/{hotline}/agents/{agent}/ws")
@@ -46,7 +56,7 @@ async def agent_socket(websocket: WebSocket, hotline: str, agent: str) -> None:
         line = service.hotline(hotline)
         _agent(line, agent, principal)
     except VerbundError as exc:
-        await websocket.close(code=4403, reason=str(exc)[:120])
+        await _refuse(websocket, 4403, str(exc))
         return
     await websocket.accept()
     with service.bus.subscribe_agent(hotline, agent) as subscription:
@@ -90,7 +100,7 @@ async def wallboard_socket(websocket: WebSocket, hotline: str) -> None:
     try:
         line = service.hotline(hotline)
     except VerbundError as exc:
-        await websocket.close(code=4404, reason=str(exc)[:120])
+        await _refuse(websocket, 4404, str(exc))
         return
     await websocket.accept()
     receiver = asyncio.create_task(_drain(websocket))
