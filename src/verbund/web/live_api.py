@@ -15,7 +15,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from verbund.engine import (
     AgentLoggedIn,
@@ -407,6 +407,48 @@ async def outcome_record(
     database = service_of(request).database
     saved = await asyncio.to_thread(save_outcome, database, hotline, provider, record)
     return {"saved": saved}
+
+
+@router.get(
+    "/hotlines/{hotline}/queues/{queue}",
+    summary="The contacts waiting in one queue, in order (coordinator; a page at a time)",
+)
+async def queue_contents(
+    request: Request,
+    hotline: str,
+    queue: str,
+    principal: CurrentPrincipal,
+    limit: int = Query(100, ge=1, le=1000, description="at most this many contacts"),
+    offset: int = Query(0, ge=0, le=10_000_000, description="skip this many first"),
+) -> dict[str, Any]:
+    """``queue`` is ``topic:language:channel``; the contacts come in the order they will be
+    served (priority, then first arrival), with their 1-based position and state."""
+    require_coordinator(principal)
+    line = _hotline(request, hotline)
+    parts = queue.split(":")
+    if len(parts) != 3 or not all(parts) or parts[2] not in {c.value for c in Channel}:
+        raise HTTPException(
+            422, f"queue {queue!r}: expected topic:language:channel, e.g. termin:de:voice"
+        )
+    key = QueueKey(parts[0], parts[1], Channel(parts[2]))
+    engine = line.runner.engine
+    waiting = [] if engine is None else engine.waiting(key)
+    page = waiting[offset : offset + limit]
+    states = {} if engine is None else {c: engine.contact_state(c) for c in page}
+    return {
+        "queue": queue,
+        "waiting": len(waiting),
+        "offset": offset,
+        "limit": limit,
+        "contacts": [
+            {
+                "contact": contact,
+                "position": offset + i,
+                "state": None if (state := states[contact]) is None else state.value,
+            }
+            for i, contact in enumerate(page, start=1)
+        ],
+    }
 
 
 # --- state ---------------------------------------------------------------------------------------
