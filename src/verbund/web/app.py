@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity, VerbundError
@@ -33,7 +34,7 @@ from verbund.service import (
     UnknownHotline,
 )
 from verbund.store import StoreError
-from verbund.web import config_api, live_api, login, ops, ws
+from verbund.web import config_api, live_api, login, ops, pages, ws
 from verbund.web.errors import Conflict, Forbidden, Unauthenticated
 from verbund.web.metrics import Metrics
 
@@ -77,6 +78,8 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
     app.include_router(live_api.router, prefix="/api/v1")
     app.include_router(ws.router, prefix="/api/v1")
     app.include_router(ops.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 
 

@@ -1,0 +1,97 @@
+// Shared helpers of the Verbund pages: a WebSocket that reconnects, JSON calls to the API,
+// small formatting. No framework, no build step.
+"use strict";
+
+const Verbund = (() => {
+  function data(id) {
+    return JSON.parse(document.getElementById(id).textContent);
+  }
+
+  // A socket to `path` that connects again after a drop (0.5 s, then up to 5 s apart).
+  // onMessage(message); onState(true|false) when the connection comes or goes.
+  function liveSocket(path, onMessage, onState) {
+    let delay = 500;
+    let socket = null;
+    let pinger = null;
+    function connect() {
+      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+      socket = new WebSocket(`${scheme}//${location.host}${path}`);
+      socket.onopen = () => {
+        delay = 500;
+        onState(true);
+        pinger = setInterval(() => {
+          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+        }, 20000);
+      };
+      socket.onmessage = (event) => {
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch (e) {
+          return;
+        }
+        if (message.type !== "pong") onMessage(message);
+      };
+      socket.onclose = () => {
+        clearInterval(pinger);
+        onState(false);
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 5000);
+      };
+      socket.onerror = () => socket.close();
+    }
+    connect();
+    return { close: () => socket && socket.close() };
+  }
+
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    let payload = null;
+    try {
+      payload = await response.json();
+    } catch (e) {
+      payload = null;
+    }
+    if (!response.ok) {
+      const detail = payload && payload.detail ? payload.detail : `HTTP ${response.status}`;
+      throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+    }
+    return payload;
+  }
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined || !isFinite(seconds)) return "–";
+    const s = Math.max(0, Math.round(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  function percent(value) {
+    return value === null || value === undefined ? "–" : `${Math.round(value * 100)} %`;
+  }
+
+  // Build an element: el("td", {class: "n"}, "text", child, ...)
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  return { data, liveSocket, api, format, duration, percent, el };
+})();

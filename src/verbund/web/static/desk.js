@@ -1,0 +1,312 @@
+// The agent desktop: status, ringing offers with a countdown, the conversation, wrap-up,
+// callbacks. Live over the agent WebSocket; after a drop it reconnects and gets the whole desk.
+"use strict";
+
+(() => {
+  const { data, liveSocket, api, format, duration, el } = Verbund;
+  const page = data("desk-data");
+  const T = page.texts;
+  const base = `/api/v1/hotlines/${encodeURIComponent(page.hotline)}`;
+  const agentPath = `${base}/agents/${encodeURIComponent(page.agent)}`;
+  const clockOffset = page.server_now - Date.now() / 1000; // server clock minus ours
+  let desk = page.desk;
+  let shown = { offers: null, contacts: null, callbacks: null };
+  let refreshTimer = null;
+
+  const $ = (id) => document.getElementById(id);
+  const now = () => Date.now() / 1000 + clockOffset;
+
+  function showError(message) {
+    const box = $("desk-error");
+    if (!message) {
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    box.textContent = format(T.failed, { detail: message });
+    box.hidden = false;
+  }
+
+  async function act(method, path, body) {
+    try {
+      await api(method, path, body);
+      showError(null);
+    } catch (error) {
+      showError(error.message);
+    }
+    await refresh();
+  }
+
+  async function refresh() {
+    try {
+      desk = await api("GET", `${agentPath}/desk`);
+      render();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 50);
+  }
+
+  function queueParts(queue) {
+    const [topic, language, channel] = String(queue).split(":");
+    return { topic, language, channel };
+  }
+
+  function contactDetails(contact) {
+    const parts = queueParts(contact.queue);
+    const waited = (contact.answered ?? now()) - contact.arrived;
+    const rows = [
+      [T.channel, T.channels[contact.channel] || contact.channel],
+      [T.topic, parts.topic],
+      [T.language, parts.language],
+      [T.waited, duration(waited)],
+      [T.earlier_attempts, contact.earlier_attempts],
+      [T.caller, contact.caller || "–"],
+      [T.state, T.states[contact.state] || contact.state],
+    ];
+    return el(
+      "dl",
+      { class: "details" },
+      ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { "data-field": k }, v)]),
+    );
+  }
+
+  function renderStatus() {
+    const status = $("status");
+    status.textContent = T.status[desk.status] || desk.status;
+    status.dataset.status = desk.status;
+    $("status-reason").textContent =
+      desk.status === "not_ready" && desk.reason ? `(${T.reasons[desk.reason] || desk.reason})` : "";
+    $("answered-today").textContent = desk.answered_today;
+    const s = desk.status;
+    $("btn-login").disabled = s !== "logged_out";
+    $("btn-ready").disabled = s === "logged_out" || s === "ready";
+    $("btn-not-ready").disabled = s === "logged_out";
+    $("btn-logout").disabled = s === "logged_out";
+  }
+
+  function byName() {
+    const found = {};
+    for (const contact of desk.contacts) found[contact.contact] = contact;
+    return found;
+  }
+
+  function renderOffers() {
+    const contacts = byName();
+    const offers = Object.entries(desk.offers || {}).sort((a, b) => a[1] - b[1]);
+    const signature = JSON.stringify(offers);
+    if (signature === shown.offers) return;
+    shown.offers = signature;
+    const list = $("offer-list");
+    list.replaceChildren();
+    $("offers").classList.toggle("ringing", offers.length > 0);
+    if (!offers.length) {
+      list.append(el("p", { class: "empty" }, T.no_offer));
+      return;
+    }
+    offers.forEach(([name, expires], i) => {
+      const contact = contacts[name];
+      const card = el(
+        "article",
+        { class: "offer", "data-contact": name, "aria-live": "assertive" },
+        el("p", { class: "countdown", "data-expires": expires }, ""),
+        contact ? contactDetails(contact) : null,
+        el(
+          "div",
+          { class: "actions" },
+          el(
+            "button",
+            {
+              type: "button",
+              class: "primary accept",
+              accesskey: i === 0 ? "a" : null,
+              onclick: () => act("POST", `${agentPath}/offers/${encodeURIComponent(name)}/accept`),
+            },
+            T.accept,
+            " ",
+            el("kbd", {}, "A"),
+          ),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "decline",
+              accesskey: i === 0 ? "d" : null,
+              onclick: () => act("POST", `${agentPath}/offers/${encodeURIComponent(name)}/decline`),
+            },
+            T.decline,
+            " ",
+            el("kbd", {}, "D"),
+          ),
+        ),
+      );
+      list.append(card);
+    });
+    tick();
+  }
+
+  function wrapUpForm(contact) {
+    const select = el(
+      "select",
+      { name: "disposition", required: true },
+      ...Object.entries(T.dispositions).map(([code, label]) => el("option", { value: code }, label)),
+    );
+    const note = el("textarea", { name: "note", rows: 3, maxlength: 5000 });
+    const form = el(
+      "form",
+      { class: "wrap-up" },
+      el("label", {}, T.disposition, " ", select),
+      el("label", {}, T.note, " ", note),
+      el("button", { type: "submit", class: "primary finish" }, T.finish_wrap_up),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act("POST", `${base}/contacts/${encodeURIComponent(contact.contact)}/wrap-up-done`, {
+        disposition: select.value,
+        note: note.value || null,
+      });
+    });
+    return form;
+  }
+
+  function renderContacts() {
+    const held = desk.contacts.filter((c) => c.state === "connected" || c.state === "wrap_up");
+    const signature = JSON.stringify(held.map((c) => [c.contact, c.state]));
+    if (signature === shown.contacts) {
+      for (const contact of held) {
+        const card = document.querySelector(`#contact-list [data-contact="${CSS.escape(contact.contact)}"]`);
+        const waited = card && card.querySelector(`[data-field="${T.waited}"]`);
+        if (waited) waited.textContent = duration((contact.answered ?? now()) - contact.arrived);
+      }
+      return;
+    }
+    shown.contacts = signature;
+    const list = $("contact-list");
+    list.replaceChildren();
+    if (!held.length) {
+      list.append(el("p", { class: "empty" }, T.no_contact));
+      return;
+    }
+    for (const contact of held) {
+      const card = el(
+        "article",
+        { class: `contact ${contact.state}`, "data-contact": contact.contact },
+        contactDetails(contact),
+      );
+      if (contact.state === "connected") {
+        card.append(
+          el(
+            "button",
+            {
+              type: "button",
+              class: "end",
+              accesskey: "e",
+              onclick: () => act("POST", `${base}/contacts/${encodeURIComponent(contact.contact)}/end`),
+            },
+            T.end,
+            " ",
+            el("kbd", {}, "E"),
+          ),
+        );
+      } else {
+        card.append(wrapUpForm(contact));
+      }
+      list.append(card);
+    }
+  }
+
+  function renderCallbacks() {
+    const callbacks = desk.contacts.filter(
+      (c) => c.callback || c.state === "callback_offered" || c.state === "callback_dialing",
+    );
+    const signature = JSON.stringify(callbacks.map((c) => [c.contact, c.state]));
+    if (signature === shown.callbacks) return;
+    shown.callbacks = signature;
+    const list = $("callback-list");
+    list.replaceChildren();
+    if (!callbacks.length) {
+      list.append(el("p", { class: "empty" }, T.no_callbacks));
+      return;
+    }
+    const ul = el("ul", { class: "plain" });
+    for (const c of callbacks) {
+      const parts = queueParts(c.queue);
+      ul.append(
+        el(
+          "li",
+          { "data-contact": c.contact },
+          `${c.caller || "–"} · ${parts.topic} (${parts.language}) · ${T.states[c.state] || c.state}`,
+        ),
+      );
+    }
+    list.append(ul);
+  }
+
+  function render() {
+    renderStatus();
+    renderOffers();
+    renderContacts();
+    renderCallbacks();
+  }
+
+  function tick() {
+    for (const node of document.querySelectorAll(".countdown[data-expires]")) {
+      const left = Math.max(0, Math.ceil(Number(node.dataset.expires) - now()));
+      node.textContent = format(T.seconds_left, { n: left });
+    }
+    for (const card of document.querySelectorAll("#contact-list [data-contact]")) {
+      const contact = desk.contacts.find((c) => c.contact === card.dataset.contact);
+      const waited = card.querySelector(`[data-field="${T.waited}"]`);
+      if (contact && waited && contact.state !== "connected" && contact.answered == null) {
+        waited.textContent = duration(now() - contact.arrived);
+      }
+    }
+  }
+
+  for (const button of document.querySelectorAll(".status-actions button[data-action]")) {
+    button.addEventListener("click", () => {
+      const action = button.dataset.action;
+      const body = action === "not-ready" ? { reason: $("reason").value } : undefined;
+      act("POST", `${agentPath}/${action}`, body);
+    });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const tag = event.target && event.target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return;
+    const key = event.key.toLowerCase();
+    const selector = { a: "#offer-list .accept", d: "#offer-list .decline", e: "#contact-list .end", r: "#btn-ready", n: "#btn-not-ready" }[key];
+    if (!selector) return;
+    const button = document.querySelector(selector);
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
+  liveSocket(
+    `${agentPath}/ws`,
+    (message) => {
+      if (message.type === "desk") {
+        const { type, ...rest } = message;
+        desk = rest;
+        render();
+      } else {
+        scheduleRefresh();
+      }
+    },
+    (up) => {
+      const node = $("connection");
+      node.textContent = up ? T.connected : T.reconnecting;
+      node.classList.toggle("down", !up);
+    },
+  );
+
+  render();
+  setInterval(tick, 250);
+})();
