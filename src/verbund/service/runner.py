@@ -233,10 +233,11 @@ class HotlineRunner:
                 f"hotline {self.hotline!r} could not journal the request ({exc}); "
                 "nothing of it took effect: try again"
             )
+            # Rebuild first: nobody may read the engine as it was after the lost batch.
+            await asyncio.to_thread(self._recover)
             for _, future in batch:
                 if future is not None and not future.done():
                     future.set_exception(failure)
-            await asyncio.to_thread(self._recover)
             return
         first_seq = last - len(entries) + 1
         self.last_seq = last
