@@ -5,7 +5,8 @@ A hotline whose agents are all logged out, without admission limits, so that eve
 queues. Several client threads post arrivals (some at a higher priority, some as callback
 requests) and ask for callbacks for contacts already queued, as fast as the server answers; each
 2xx answer is recorded with its journal sequence number. Once enough have been accepted the server
-gets SIGKILL in the middle of the load, and a new server starts on the same database. Then:
+gets SIGKILL in the middle of the load, and a new server starts on the same database (from the
+newest snapshot, taken every 1,000 commands, and the journal after it). Then:
 
 * the journal holds at least every accepted command, each at the sequence number it was answered
   with;
@@ -39,7 +40,7 @@ from verbund.engine import (
     RoutingRules,
     TopicSpec,
 )
-from verbund.store import Journal, open_database
+from verbund.store import Journal, open_database, snapshot_seqs
 
 HOTLINE = "krise"
 QUEUE = "termin:de:voice"
@@ -49,7 +50,7 @@ HIGH = 5  # the priority of every fifth arrival
 pytestmark = pytest.mark.xdist_group("heavy")
 
 
-def crash_config() -> HotlineConfig:
+def crash_config(name: str = HOTLINE) -> HotlineConfig:
     """Two pooled providers with agents that nobody logs in; no admission limits, no offers of
     a callback: every arrival queues."""
     agents = tuple(
@@ -58,7 +59,7 @@ def crash_config() -> HotlineConfig:
         for i in range(1, 4)
     )
     return HotlineConfig(
-        HOTLINE,
+        name,
         (TopicSpec("termin", ("de",)),),
         (ProviderSpec("A", share=0.5), ProviderSpec("B", share=0.5)),
         agents,
@@ -159,7 +160,8 @@ def crash_server(
 ) -> Iterator[Server]:
     with (
         backend_url(request.param, tmp_path_factory) as url,
-        running_server(url, crash_config(), tmp_path) as live,
+        # snapshots every 1,000 commands: recovery is newest snapshot + the journal after it
+        running_server(url, crash_config(), tmp_path, snapshot_every="1000") as live,
     ):
         yield live
 
@@ -194,6 +196,7 @@ def test_kill_9_during_load_loses_nothing_accepted_and_keeps_the_order(
     # The journal holds every accepted command at the sequence number it was answered with.
     with open_database(server.database_url) as database:
         entries = {entry.seq: entry.command for entry in Journal(database, HOTLINE).read()}
+        assert snapshot_seqs(database, HOTLINE), "no snapshot was taken under load"
     assert len(entries) >= record.accepted
     for contact, (seq, priority, callback) in record.arrivals.items():
         command = entries[seq]
