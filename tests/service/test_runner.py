@@ -26,8 +26,6 @@ from verbund.service import HotlineRunner, JournalUnavailable, Overloaded
 from verbund.store import Database, Journal, StoreError, save_config, snapshot_seqs
 from verbund.store.config import load_config
 
-pytest_plugins = ["tests.store.conftest"]
-
 
 @pytest.fixture
 def config(database: Database, hotline: str) -> HotlineConfig:
