@@ -106,7 +106,16 @@ def test_a_burst_is_shed_with_503_and_retry_after_and_nothing_half_done(
             if isinstance(e.command, ContactArrived)
         }
     assert arrived == accepted, "the journal holds the accepted arrivals and nothing shed"
-    assert "verbund_requests_shed_total" in server.get("/metrics", None).text
+    metrics = server.get("/metrics", None).text
+    assert "verbund_requests_shed_total" in metrics
+    spent = {
+        line.split('phase="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith(f'verbund_writer_seconds_total{{hotline="{HOTLINE}"')
+    }
+    assert set(spent) == {"engine", "journal", "publish", "history", "snapshot"}
+    assert spent["engine"] > 0
+    assert spent["journal"] > 0
 
 
 def test_after_the_burst_ordinary_requests_are_answered_at_once(tiny_server: Server) -> None:

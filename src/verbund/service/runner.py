@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[float, Command, list[Effect]], None]
 HISTORY_FLUSH_EVERY = 1.0  # seconds
+PHASES = ("engine", "journal", "publish", "history", "snapshot")
 
 
 class Overloaded(VerbundError):
@@ -110,6 +111,10 @@ class HotlineRunner:
         self.last_seq = 0
         self.batches = 0  # journal transactions written
         self.commands = 0  # commands handled since start
+        # Where the writer's time goes (wall seconds since start, per phase; /metrics shows them):
+        # engine (handle + history bookkeeping), journal (the append, thread hop included),
+        # publish (listeners: live view, event bus; answering the requests), history, snapshot.
+        self.seconds = dict.fromkeys(PHASES, 0.0)
         self._since_snapshot = 0
         self._last_flush = 0.0
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
@@ -212,6 +217,8 @@ class HotlineRunner:
         history = self.history
         assert engine is not None
         assert history is not None
+        seconds = self.seconds
+        started = time.perf_counter()
         now = max(self.clock(), engine.now)
         entries: list[tuple[float, Command]] = []
         results: list[tuple[Command, list[Effect], EngineError | None]] = []
@@ -225,6 +232,8 @@ class HotlineRunner:
             entries.append((now, command))
             history.record(now, command, effects)
             results.append((command, effects, refused))
+        handled = time.perf_counter()
+        seconds["engine"] += handled - started
         try:
             last = await asyncio.to_thread(self.journal.append, entries)
         except (StoreError, OSError) as exc:
@@ -239,6 +248,8 @@ class HotlineRunner:
                 if future is not None and not future.done():
                     future.set_exception(failure)
             return
+        journalled = time.perf_counter()
+        seconds["journal"] += journalled - handled
         first_seq = last - len(entries) + 1
         self.last_seq = last
         self.batches += 1
@@ -255,11 +266,16 @@ class HotlineRunner:
             if future is not None and not future.done():
                 future.set_result(Outcome(first_seq + index, now, effects, refused))
         self._wake.set()
+        published = time.perf_counter()
+        seconds["publish"] += published - journalled
         if history.pending and now - self._last_flush >= HISTORY_FLUSH_EVERY:
             self._last_flush = now
             await asyncio.to_thread(self._flush_history)
+            seconds["history"] += time.perf_counter() - published
         if self._since_snapshot >= self.snapshot_every:
+            before = time.perf_counter()
             await asyncio.to_thread(self._snapshot)
+            seconds["snapshot"] += time.perf_counter() - before
 
     # --- persistence helpers (run in a worker thread while the writer waits) -------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from verbund.service import Service
@@ -19,7 +19,7 @@ class _LiveCollector(Collector):
     def __init__(self, service: Service) -> None:
         self.service = service
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         waiting = GaugeMetricFamily(
             "verbund_queue_waiting", "Contacts waiting per queue", labels=["hotline", "queue"]
         )
@@ -47,7 +47,23 @@ class _LiveCollector(Collector):
             "Contacts since the engine started, by outcome (attempts, unique callers, ...)",
             labels=["hotline", "outcome"],
         )
+        writer = CounterMetricFamily(
+            "verbund_writer_seconds",
+            "Wall time of the hotline's single writer by phase: engine (handling commands), "
+            "journal (group commit), publish (live view, event bus, answers), history, snapshot",
+            labels=["hotline", "phase"],
+        )
+        batches = CounterMetricFamily(
+            "verbund_journal_batches", "Journal transactions written", labels=["hotline"]
+        )
+        commands = CounterMetricFamily(
+            "verbund_commands", "Commands handled and journalled", labels=["hotline"]
+        )
         for name, hotline in sorted(self.service.hotlines.items()):
+            for phase, spent in hotline.runner.seconds.items():
+                writer.add_metric([name, phase], spent)
+            batches.add_metric([name], hotline.runner.batches)
+            commands.add_metric([name], hotline.runner.commands)
             for row in hotline.view.queue_summary():
                 waiting.add_metric([name, row["queue"]], row["waiting"])
                 if row["ewt"] is not None:
@@ -61,7 +77,7 @@ class _LiveCollector(Collector):
                     contacts.add_metric([name, outcome], count)
             for status, count in hotline.view.alliance_agents().items():
                 agents.add_metric([name, status], count)
-        yield from (waiting, ewt, lag, journal, offers, agents, contacts)
+        yield from (waiting, ewt, lag, journal, offers, agents, contacts, writer, batches, commands)
 
 
 class Metrics:
