@@ -193,7 +193,7 @@ def running_server(
         **os.environ,
         "VERBUND_DATABASE_URL": database_url,
         "VERBUND_SECRET_KEY": SECRET,
-        "VERBUND_LOG_LEVEL": "warning",
+        "VERBUND_LOG_LEVEL": "info",
         **{f"VERBUND_{k.upper()}": v for k, v in settings.items()},
     }
     server = Server(database_url, free_port(), env, tmp_path / "server.log")

@@ -9,12 +9,14 @@ above 2 minutes of expected wait; at most 30 minutes expected wait (no agent log
 from __future__ import annotations
 
 import itertools
+import json
+import time
 from typing import Any
 
 import pytest
 
 from tests.web.server import Server
-from verbund.store import open_database
+from verbund.store import open_database, read_history
 from verbund.store.outcomes import read_notes, read_outcomes
 
 H = "/api/v1/hotlines/h1"
@@ -255,3 +257,39 @@ def test_health_and_metrics(sqlite_server: Server) -> None:
     assert "verbund_journal_lag_commands" in text
     assert "verbund_request_seconds_bucket" in text
     assert 'verbund_contacts{hotline="h1",outcome="attempts"}' in text
+
+
+def test_a_finished_contact_is_in_the_history_with_all_its_times(live: Server) -> None:
+    agent(live, "b2", "login", "koordination")
+    agent(live, "b2", "ready", "koordination")
+    answer = arrive(live, caller="+4930123123")
+    contact = answer["contact"]
+    assert answer["agent"] == "b2"
+    for action in ("accept",):
+        live.post(f"{H}/agents/b2/offers/{contact}/{action}", "koordination")
+    live.post(f"{H}/contacts/{contact}/end", "koordination")
+    live.post(f"{H}/contacts/{contact}/wrap-up-done", "koordination")
+    deadline = time.monotonic() + 5
+    rows: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not rows:  # written within about a second, idle or not
+        time.sleep(0.2)
+        with open_database(live.database_url) as database:
+            rows = [r for r in read_history(database, "h1") if r["contact"] == contact]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["outcome"], row["provider"], row["agent"], row["caller"]) == (
+        "completed",
+        "B",
+        "b2",
+        "+4930123123",
+    )
+    assert row["arrived"] <= row["offered"] <= row["answered"] <= row["ended"] <= row["wrap_up_end"]
+
+
+def test_the_server_logs_one_json_object_per_line(live: Server) -> None:
+    live.post(f"{H}/agents/nobody/login", "koordination")
+    lines = [line for line in live.log.read_text().splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        document = json.loads(line)
+        assert {"time", "level", "logger", "message"} <= set(document)

@@ -200,17 +200,26 @@ class HotlineRunner:
                 return
 
     async def _next_item(self) -> _Item | None:
+        """The next command; ``TimeAdvanced`` when a timer falls due first. While waiting, the
+        finished contacts are written to the history once they have waited a second."""
         assert self.engine is not None
-        deadline = self.engine.next_deadline()
-        if deadline is None:
-            return await self._queue.get()
-        timeout = deadline - self.clock()
-        if timeout > 0:
-            try:
-                return await asyncio.wait_for(self._queue.get(), timeout)
-            except TimeoutError:
-                pass
-        return (TimeAdvanced(), None)
+        assert self.history is not None
+        while True:
+            deadline = self.engine.next_deadline()
+            flush_at = self._last_flush + HISTORY_FLUSH_EVERY if self.history.pending else None
+            wake = min((t for t in (deadline, flush_at) if t is not None), default=None)
+            if wake is None:
+                return await self._queue.get()
+            timeout = wake - self.clock()
+            if timeout > 0:
+                try:
+                    return await asyncio.wait_for(self._queue.get(), timeout)
+                except TimeoutError:
+                    pass
+            if deadline is not None and deadline <= self.clock():
+                return (TimeAdvanced(), None)
+            self._last_flush = self.clock()
+            await asyncio.to_thread(self._flush_history)
 
     async def _handle_batch(self, batch: list[_Item]) -> None:
         engine = self.engine
