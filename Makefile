@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: run test lint bench fmt clean
+.PHONY: run test lint bench fmt clean chromium messages
 
 run: $(DEV)
 	$(BIN)/verbund demo
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest -n 2 --dist loadgroup; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass" >&2; fi; \
 	exit $$rc
@@ -20,6 +20,19 @@ lint: $(DEV)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The page tests drive Debian's Chromium (never a downloaded browser build).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+# The pages' message catalogues: extract the texts, merge them into de and en, compile the .mo
+# files (committed, so that a fresh clone works without this step).
+LOCALE := src/verbund/web/locale
+messages: $(DEV)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages --statistics
 
 fmt: $(DEV)
 	$(BIN)/ruff format src tests bench

@@ -248,8 +248,10 @@ def error_page(request: Request, status: int, message: str | None) -> Response:
         principal,
         status=status,
         title=titles.get(status, titles[400]),
-        message=hints.get(status) if status in (403, 404, 500, 503) else message,
-        detail=message if status not in (500,) else None,
+        message=hints.get(status, message),
+        # What was wrong with the input helps; why something is refused or unknown is no
+        # business of someone who may not see it.
+        detail=message if status in (400, 422) else None,
     )
 
 
