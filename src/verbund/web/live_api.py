@@ -325,26 +325,26 @@ async def agent_not_ready(
     return _accepted(await _submit(line, AgentNotReady(agent, reason)))
 
 
-@router.post(
-    "/hotlines/{hotline}/agents/{agent}/offers/{contact}/accept", summary="Accept an offer"
-)
-async def accept(
-    request: Request, hotline: str, agent: str, contact: str, principal: CurrentPrincipal
-) -> Accepted:
-    line = _hotline(request, hotline)
-    _agent(line, agent, principal)
-    return _accepted(await _submit(line, OfferAccepted(contact, agent)))
+def _offer_command(command: type[OfferAccepted] | type[OfferDeclined]) -> Any:
+    async def route(
+        request: Request, hotline: str, agent: str, contact: str, principal: CurrentPrincipal
+    ) -> Accepted:
+        line = _hotline(request, hotline)
+        _agent(line, agent, principal)
+        return _accepted(await _submit(line, command(contact, agent)))
+
+    return route
 
 
-@router.post(
-    "/hotlines/{hotline}/agents/{agent}/offers/{contact}/decline", summary="Decline an offer"
-)
-async def decline(
-    request: Request, hotline: str, agent: str, contact: str, principal: CurrentPrincipal
-) -> Accepted:
-    line = _hotline(request, hotline)
-    _agent(line, agent, principal)
-    return _accepted(await _submit(line, OfferDeclined(contact, agent)))
+for _action, _command in (("accept", OfferAccepted), ("decline", OfferDeclined)):
+    router.add_api_route(
+        f"/hotlines/{{hotline}}/agents/{{agent}}/offers/{{contact}}/{_action}",
+        _offer_command(_command),
+        methods=["POST"],
+        summary=f"{_action.capitalize()} an offer",
+        response_model=Accepted,
+        name=_action,
+    )
 
 
 @router.get(
