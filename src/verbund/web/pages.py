@@ -167,6 +167,13 @@ def render(
     flash = _read_flash(request)
     page = environment(lang).get_template(template)
     service = service_of(request)
+    _ = translations(lang).gettext
+    role_names = {
+        "coordinator": _("Coordinator"),
+        "provider_admin": _("Provider admin"),
+        "supervisor": _("Supervisor"),
+        "agent": _("Agent"),
+    }
     html = page.render(
         lang=lang,
         other_lang="en" if lang == "de" else "de",
@@ -174,6 +181,7 @@ def render(
         user=principal,
         hotlines=sorted(service.hotlines),
         flash=flash,
+        role_names=role_names,
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -1,0 +1,155 @@
+"""The coordinator's console in a real browser: a new provider and its pledge appear in the plan
+chart and table; a forecast upload gives the staffing plan of ``verbund.planning``, exported as
+CSV; rules, topics and bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.web.browser import launch_browser, log_in, new_page, script_errors
+from tests.web.server import Server
+from verbund.planning import Goals, parse_forecast, plan_requirements
+
+FORECAST = Path(__file__).parents[2] / "examples" / "forecast.csv"
+DAY = "2031-03-04"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def console(browser: Browser, sqlite_server: Server) -> Iterator[Page]:
+    context, page = new_page(browser)
+    log_in(page, sqlite_server, "koordination")
+    page.goto(f"{sqlite_server.base_url}/console/h1")
+    yield page
+    context.close()
+
+
+def test_a_new_provider_and_its_pledge_show_in_the_plan_chart(
+    console: Page, sqlite_server: Server
+) -> None:
+    form = console.locator("#provider-form")
+    form.locator("input[name=provider]").fill("D")
+    form.locator("input[name=share]").fill("0.3")
+    form.locator("button[type=submit]").click()
+    expect(console.locator(".flash.ok")).to_have_text("Der Dienstleister wurde gespeichert.")
+    expect(console.locator("#providers tr[data-provider='D']")).to_contain_text("gepoolt")
+
+    pledge = console.locator("#pledge-form")
+    pledge.locator("select[name=provider]").select_option("D")
+    pledge.locator("input[name=day]").fill(DAY)
+    pledge.locator("input[name=start]").fill("08:00")
+    pledge.locator("input[name=end]").fill("09:00")
+    pledge.locator("input[name=agents]").fill("7")
+    pledge.locator("input[name=share]").fill("0.3")
+    pledge.locator("button[type=submit]").click()
+    expect(console.locator(".flash.ok")).to_have_text("Die Zusagen wurden gespeichert.")
+    assert console.url.endswith(f"/console/h1?day={DAY}")
+
+    bars = console.locator("#plan-chart rect.bar.pledged[data-provider='D']")
+    expect(bars).to_have_count(4)
+    assert bars.evaluate_all("bars => bars.map(b => b.dataset.interval)") == [
+        "08:00",
+        "08:15",
+        "08:30",
+        "08:45",
+    ]
+    assert bars.evaluate_all("bars => bars.map(b => b.dataset.agents)") == ["7"] * 4
+    heights = bars.evaluate_all("bars => bars.map(b => Number(b.getAttribute('height')))")
+    assert min(heights) > 0
+    expect(
+        console.locator("#plan-table tr[data-interval='08:15'] td[data-field='pledged']")
+    ).to_have_text("7")
+    pledges = sqlite_server.get("/api/v1/hotlines/h1/pledges", "koordination").json()
+    assert {(p["provider"], p["interval_start"], p["agents"]) for p in pledges} >= {
+        ("D", f"{DAY}T08:00:00", 7),
+        ("D", f"{DAY}T08:45:00", 7),
+    }
+
+
+def test_the_supervisor_of_a_does_not_see_the_pledges_of_d(sqlite_server: Server) -> None:
+    pledges = sqlite_server.get("/api/v1/hotlines/h1/pledges", "chef-a").json()
+    assert {p["provider"] for p in pledges} <= {"A"}
+
+
+def test_a_forecast_upload_gives_the_planning_requirement_per_interval(console: Page) -> None:
+    form = console.locator("#forecast-form")
+    form.locator("input[type=file]").set_input_files(str(FORECAST))
+    form.locator("input[name=target]").fill("20")
+    form.locator("input[name=service_level]").fill("80")
+    form.locator("button[type=submit]").click()
+    expected = plan_requirements(parse_forecast(FORECAST.read_text().splitlines()), Goals())
+    expect(console.locator(".flash.ok")).to_have_text(
+        f"Die Prognose wurde gelesen: {len(expected)} Intervalle."
+    )
+    rows = console.locator("#plan-table tbody tr")
+    expect(rows).to_have_count(len(expected))
+    peak = max(expected, key=lambda r: r.agents)
+    row = console.locator(f"#plan-table tr[data-interval='{peak.start:%H:%M}']")
+    expect(row.locator("td").nth(1)).to_have_text(str(peak.agents))
+    expect(console.locator("#plan-chart polyline.required")).to_have_count(1)
+    points = console.locator("#plan-chart circle.dot.required")
+    expect(points).to_have_count(len(expected))
+
+
+def test_the_plan_table_exports_as_csv(console: Page, sqlite_server: Server) -> None:
+    with console.expect_download() as download_info:
+        console.click("#plan-csv")
+    download = download_info.value
+    assert download.suggested_filename == "plan-h1-2021-01-12.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
+    expected = plan_requirements(parse_forecast(FORECAST.read_text().splitlines()), Goals())
+    assert [int(r["required_agents"]) for r in rows] == [e.agents for e in expected]
+    assert rows[0]["interval_start"] == "2021-01-12T00:00"
+    assert set(rows[0]) >= {"calls", "pledged_agents", "pledged_A", "pledged_D"}
+
+
+def test_rules_and_title_are_saved_through_the_engine(console: Page, sqlite_server: Server) -> None:
+    form = console.locator("#hotline-form form")
+    form.locator("input[name=title]").fill("Impfhotline Test")
+    form.locator("input[name=callback_offer_ewt]").fill("90")
+    form.locator("input[name=max_ewt]").fill("")
+    form.locator("input[name=redial_window]").fill("300")
+    form.locator("button[type=submit]").click()
+    expect(console.locator(".flash.ok")).to_have_text("Die Hotline wurde gespeichert.")
+    expect(console.locator("h1")).to_contain_text("Impfhotline Test")
+    rules = sqlite_server.get("/api/v1/hotlines/h1", "koordination").json()["rules"]
+    assert (rules["callback_offer_ewt"], rules["max_ewt"], rules["redial_window"]) == (
+        90.0,
+        None,
+        300.0,
+    )
+
+
+def test_a_topic_with_languages_is_added(console: Page, sqlite_server: Server) -> None:
+    form = console.locator("#topics form")
+    form.locator("input[name=topic]").fill("impfung")
+    form.locator("input[name=languages]").fill("de, tr")
+    form.locator("button[type=submit]").click()
+    expect(console.locator(".flash.ok")).to_have_text("Das Anliegen wurde gespeichert.")
+    topics = sqlite_server.get("/api/v1/hotlines/h1", "koordination").json()["topics"]
+    assert topics["impfung"] == {"languages": ["de", "tr"]}
+
+
+def test_bad_input_is_told_on_the_form_without_a_traceback(console: Page) -> None:
+    form = console.locator("#hotline-form form")
+    form.locator("input[name=redial_window]").fill("bald")
+    form.locator("button[type=submit]").click()
+    expect(console.locator(".flash.error")).to_contain_text("redial_window")
+    upload = console.locator("#forecast-form")
+    upload.locator("input[type=file]").set_input_files(
+        {"name": "kaputt.csv", "mimeType": "text/csv", "buffer": b"interval_start,topic\n"}
+    )
+    upload.locator("button[type=submit]").click()
+    expect(console.locator(".flash.error")).to_contain_text("kaputt.csv")
+    expect(console.locator("main")).not_to_contain_text("Traceback")
+    assert script_errors(console) == []
