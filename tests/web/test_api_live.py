@@ -293,3 +293,32 @@ def test_the_server_logs_one_json_object_per_line(live: Server) -> None:
     for line in lines:
         document = json.loads(line)
         assert {"time", "level", "logger", "message"} <= set(document)
+
+
+def test_thanks_and_ratings_reach_the_agent_who_helped(live: Server) -> None:
+    agent(live, "b1", "login")
+    agent(live, "b1", "ready")
+    contact = arrive(live)["contact"]
+    early = live.post(f"{H}/contacts/{contact}/feedback", "koordination", json={"stars": 5})
+    assert early.status_code == 404  # not over yet
+    assert "after the conversation" in early.json()["detail"]
+    for step in (f"agents/b1/offers/{contact}/accept", f"contacts/{contact}/end"):
+        live.post(f"{H}/{step}", "b1")
+    live.post(f"{H}/contacts/{contact}/wrap-up-done", "b1")
+    body = {"stars": 5, "thanks": "Vielen Dank, endlich einen Termin!"}
+    deadline = time.monotonic() + 5
+    while (
+        saved := live.post(f"{H}/contacts/{contact}/feedback", "koordination", json=body)
+    ).status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the history row is written within about a second
+    assert saved.status_code == 201, saved.text
+    assert saved.json() == {"saved": True}
+    again = live.post(f"{H}/contacts/{contact}/feedback", "koordination", json={"stars": 1})
+    assert again.json() == {"saved": False}
+    mine = live.get(f"{H}/agents/b1/feedback", "b1").json()
+    assert [(f["contact"], f["stars"], f["thanks"]) for f in mine][:1] == [
+        (contact, 5, "Vielen Dank, endlich einen Termin!")
+    ]
+    assert live.get(f"{H}/agents/b1/feedback", "chef-a").status_code == 403
+    bad = live.post(f"{H}/contacts/{contact}/feedback", "koordination", json={"stars": 6})
+    assert bad.status_code == 422

@@ -273,3 +273,20 @@ contact_notes = sa.Table(  # what the agent wrote at wrap-up: a disposition code
     _hotline_fk("CASCADE"),
     sa.Index(None, "hotline", "contact"),
 )
+
+caller_feedback = sa.Table(  # thanks and ratings callers leave, for the agent who helped them
+    "caller_feedback",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hotline", sa.String(NAME), nullable=False),
+    sa.Column("contact", sa.String(NAME), nullable=False),
+    sa.Column("agent", sa.String(NAME), nullable=False),
+    sa.Column("provider", sa.String(NAME), nullable=True),
+    sa.Column("stars", sa.Integer(), nullable=True),  # 1 to 5
+    sa.Column("thanks", sa.Text(), nullable=True),
+    sa.Column("at", sa.Double(), nullable=False),
+    _hotline_fk("CASCADE"),
+    sa.UniqueConstraint("hotline", "contact"),
+    sa.Index(None, "hotline", "agent", "at"),
+    sa.CheckConstraint("stars IS NULL OR (stars >= 1 AND stars <= 5)", name="stars"),
+)

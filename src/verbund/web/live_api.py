@@ -44,9 +44,15 @@ from verbund.engine import (
     RouteContact,
     WrapUpDone,
 )
-from verbund.errors import UnknownEntity
+from verbund.errors import ConfigurationError, UnknownEntity
 from verbund.service import Hotline, Outcome, Principal
-from verbund.store.outcomes import save_note, save_outcome
+from verbund.store.outcomes import (
+    finished_contact,
+    read_feedback,
+    save_feedback,
+    save_note,
+    save_outcome,
+)
 from verbund.web.auth import (
     CurrentPrincipal,
     require_agent_or_provider,
@@ -59,6 +65,7 @@ from verbund.web.schemas import (
     Accepted,
     ContactAnswer,
     ContactCreate,
+    FeedbackBody,
     NotReadyBody,
     OutcomeRecord,
     StatusReport,
@@ -261,6 +268,40 @@ async def wrap_up_done(
     return _accepted(outcome)
 
 
+@router.post(
+    "/hotlines/{hotline}/contacts/{contact}/feedback",
+    status_code=201,
+    summary="A caller's thanks and rating for the agent who helped (coordinator)",
+)
+async def feedback(
+    request: Request,
+    hotline: str,
+    contact: str,
+    body: FeedbackBody,
+    principal: CurrentPrincipal,
+) -> dict[str, bool]:
+    require_coordinator(principal)
+    line = _hotline(request, hotline)
+    if body.stars is None and not body.thanks:
+        raise ConfigurationError("give stars (1 to 5), thanks, or both")
+    database = service_of(request).database
+    finished = await asyncio.to_thread(finished_contact, database, hotline, contact)
+    if finished is None or finished["agent"] is None:
+        raise UnknownEntity(
+            f"contact {contact!r} of hotline {hotline!r} is not a finished conversation with an "
+            "agent (feedback comes after the conversation; try again once it is over)"
+        )
+    record = {
+        "contact": contact,
+        "agent": finished["agent"],
+        "provider": finished["provider"],
+        "stars": body.stars,
+        "thanks": body.thanks,
+        "at": line.runner.clock(),
+    }
+    return {"saved": await asyncio.to_thread(save_feedback, database, hotline, record)}
+
+
 # --- agents --------------------------------------------------------------------------------------
 
 
@@ -357,6 +398,19 @@ async def desk(
     line = _hotline(request, hotline)
     _agent(line, agent, principal)
     return line.view.agent_desk(agent)
+
+
+@router.get(
+    "/hotlines/{hotline}/agents/{agent}/feedback",
+    summary="The thanks and ratings callers left for an agent, newest first",
+)
+async def agent_feedback(
+    request: Request, hotline: str, agent: str, principal: CurrentPrincipal
+) -> list[dict[str, Any]]:
+    line = _hotline(request, hotline)
+    _agent(line, agent, principal)
+    database = service_of(request).database
+    return await asyncio.to_thread(read_feedback, database, hotline, agent)
 
 
 # --- connected providers -------------------------------------------------------------------------

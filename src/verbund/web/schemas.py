@@ -152,6 +152,11 @@ class OutcomeRecord(Strict):
     agent: str | None = Field(default=None, max_length=200)
 
 
+class FeedbackBody(Strict):
+    stars: int | None = Field(default=None, ge=1, le=5, description="rating, 1 to 5")
+    thanks: str | None = Field(default=None, max_length=2000, description="a caller's words")
+
+
 class Accepted(BaseModel):
     seq: int = Field(description="journal position of the command")
     effects: int = Field(description="how many decisions it caused")

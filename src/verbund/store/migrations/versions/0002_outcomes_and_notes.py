@@ -1,4 +1,4 @@
-"""Outcome records of connected providers; agents' wrap-up notes.
+"""Outcome records of connected providers; agents' wrap-up notes; callers' thanks and ratings.
 
 Revision ID: 0002
 Revises: 0001
@@ -68,9 +68,36 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_contact_notes_hotline_contact"), "contact_notes", ["hotline", "contact"]
     )
+    op.create_table(
+        "caller_feedback",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("hotline", sa.String(length=200), nullable=False),
+        sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("agent", sa.String(length=200), nullable=False),
+        sa.Column("provider", sa.String(length=200), nullable=True),
+        sa.Column("stars", sa.Integer(), nullable=True),
+        sa.Column("thanks", sa.Text(), nullable=True),
+        sa.Column("at", sa.Double(), nullable=False),
+        sa.CheckConstraint(
+            "stars IS NULL OR (stars >= 1 AND stars <= 5)", name=op.f("ck_caller_feedback_stars")
+        ),
+        sa.ForeignKeyConstraint(
+            ["hotline"],
+            ["hotlines.name"],
+            name=op.f("fk_caller_feedback_hotline_hotlines"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_caller_feedback")),
+        sa.UniqueConstraint("hotline", "contact", name=op.f("uq_caller_feedback_hotline_contact")),
+    )
+    op.create_index(
+        op.f("ix_caller_feedback_hotline_agent_at"), "caller_feedback", ["hotline", "agent", "at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_caller_feedback_hotline_agent_at"), table_name="caller_feedback")
+    op.drop_table("caller_feedback")
     op.drop_index(op.f("ix_contact_notes_hotline_contact"), table_name="contact_notes")
     op.drop_table("contact_notes")
     op.drop_table("provider_outcomes")
