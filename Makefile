@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: run test lint bench fmt clean chromium messages
+.PHONY: run test lint bench fmt clean chromium postgresql messages
 
 run: $(DEV)
 	$(BIN)/verbund demo
 
-test: lint chromium
+test: lint chromium postgresql
 	$(BIN)/pytest -n 2 --dist loadgroup; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass" >&2; fi; \
 	exit $$rc
@@ -24,7 +24,16 @@ lint: $(DEV)
 # The page tests drive Debian's Chromium (never a downloaded browser build).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# The PostgreSQL tests need a server at 127.0.0.1:5432 (or VERBUND_TEST_DATABASE_URL): start the
+# local cluster if it is installed but stopped. Without one, those tests fail and say what to do.
+postgresql:
+	@[ -n "$$VERBUND_TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+		( [ -d /etc/postgresql ] && $(SUDO) pg_ctlcluster --skip-systemctl-redirect \
+		  "$$(ls /etc/postgresql | tail -n 1)" main start ) || \
+		echo "PostgreSQL is not running at 127.0.0.1:5432: its tests will fail (see tests/conftest.py)" >&2
 
 # The pages' message catalogues: extract the texts, merge them into de and en, compile the .mo
 # files (committed, so that a fresh clone works without this step).
