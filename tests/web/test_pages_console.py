@@ -16,6 +16,9 @@ from tests.web.browser import launch_browser, log_in, new_page, script_errors
 from tests.web.server import Server
 from verbund.planning import Goals, parse_forecast, plan_requirements
 
+# One server and one browser for the module, its tests in order: all on one worker.
+pytestmark = pytest.mark.xdist_group("pages-console")
+
 FORECAST = Path(__file__).parents[2] / "examples" / "forecast.csv"
 DAY = "2031-03-04"
 

@@ -20,6 +20,9 @@ from tests.web.server import Server
 from verbund.store import open_database
 from verbund.store.tables import contact_notes
 
+# One server and one browser for the module, its tests in order: all on one worker.
+pytestmark = pytest.mark.xdist_group("pages-desk")
+
 LIVE = 2000  # ms: the wallboard must show a change within 2 seconds
 
 

@@ -15,6 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 from tests.web.browser import launch_browser, log_in, new_page
 from tests.web.server import PASSWORD, Server
 
+# One server and one browser for the module, its tests in order: all on one worker.
+pytestmark = pytest.mark.xdist_group("pages-isolation")
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
