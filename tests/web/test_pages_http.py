@@ -12,9 +12,6 @@ import pytest
 
 from tests.web.server import PASSWORD, Server
 
-# One server and one browser for the module, its tests in order: all on one worker.
-pytestmark = pytest.mark.xdist_group("pages-http")
-
 
 @contextlib.contextmanager
 def logged_in(server: Server, user: str) -> Iterator[httpx.Client]:

@@ -18,9 +18,6 @@ from playwright.sync_api import Browser, expect
 from tests.web.browser import launch_browser, log_in, new_page
 from tests.web.server import Server
 
-# One server and one browser for the module, its tests in order: all on one worker.
-pytestmark = pytest.mark.xdist_group("pages-language")
-
 LOCALE = Path(__file__).parents[2] / "src" / "verbund" / "web" / "locale"
 
 
