@@ -112,6 +112,24 @@ def test_an_agent_handles_a_contact_and_the_wallboard_follows_within_2_seconds(
             ).all()
         assert [tuple(n) for n in notes] == [("a1", "appointment", "Termin am Freitag vereinbart")]
 
+        expect(desk.locator("#thanks-list")).to_contain_text("Noch keine.")
+        deadline = time.monotonic() + 10  # the finished contact reaches the history within ~1 s
+        while True:
+            thanked = sqlite_server.post(
+                "/api/v1/hotlines/h1/contacts/page-1/feedback",
+                "koordination",
+                json={"stars": 5, "thanks": "Danke, das ging schnell!"},
+            )
+            if thanked.status_code != 404 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert thanked.status_code == 201, thanked.text
+        desk.reload()
+        thanks = desk.locator("#thanks-list li.thanks[data-contact='page-1']")
+        expect(thanks).to_contain_text("Danke, das ging schnell!")
+        expect(thanks.locator(".stars")).to_have_attribute("title", "5 von 5 Sternen")
+        expect(desk.locator("#connection")).to_have_text("Live")
+
         desk.select_option("#reason", "training")
         desk.click("#btn-not-ready")
         expect(desk.locator("#status")).to_have_text("Nicht bereit")

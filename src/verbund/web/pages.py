@@ -54,6 +54,7 @@ from verbund.service import (
 )
 from verbund.service.accounts import verify_login
 from verbund.store import load_pledges
+from verbund.store.outcomes import read_feedback
 from verbund.store.tables import hotlines as hotline_table
 from verbund.web import config_api
 from verbund.web.auth import COOKIE, principal_from_token, service_of, signer_of
@@ -456,10 +457,14 @@ async def desk(request: Request, hotline: str, agent: str, principal: PagePrinci
 
 
 async def _desk(request: Request, hotline: str, agent: str, principal: Principal) -> Response:
-    line = service_of(request).hotline(hotline)
+    service = service_of(request)
+    line = service.hotline(hotline)
     _agent(line, agent, principal)
+    feedback = await asyncio.to_thread(read_feedback, service.database, hotline, agent, limit=20)
     _ = gettext_for(request)
     texts = {
+        "no_thanks": _("None yet."),
+        "stars": _("%(n)s of 5 stars"),
         "status": {
             "logged_out": _("Logged out"),
             "not_ready": _("Not ready"),
@@ -507,6 +512,10 @@ async def _desk(request: Request, hotline: str, agent: str, principal: Principal
         hotline=hotline,
         agent=agent,
         desk=line.view.agent_desk(agent),
+        feedback=[
+            {**f, "when": datetime.fromtimestamp(f["at"]).strftime("%d.%m. %H:%M")}
+            for f in feedback
+        ],
         server_now=line.runner.clock(),
         reasons=_reasons(_),
         dispositions=_dispositions(_),

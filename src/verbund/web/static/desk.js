@@ -246,7 +246,37 @@
     list.append(ul);
   }
 
+  // Callers' thanks and ratings: read on load, every 30 s and whenever a conversation is over.
+  async function loadFeedback() {
+    let rows;
+    try {
+      rows = await api("GET", `${agentPath}/feedback`);
+    } catch (error) {
+      return; // keep what is shown; the next try comes
+    }
+    const list = $("thanks-list");
+    list.replaceChildren();
+    if (!rows.length) list.append(el("li", { class: "empty" }, T.no_thanks));
+    for (const f of rows) {
+      const when = new Date(f.at * 1000);
+      const stamp = `${String(when.getDate()).padStart(2, "0")}.${String(when.getMonth() + 1).padStart(2, "0")}. ${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
+      list.append(
+        el(
+          "li",
+          { class: "thanks", "data-contact": f.contact },
+          f.stars ? el("span", { class: "stars", title: format(T.stars, { n: f.stars }) }, "★".repeat(f.stars) + "☆".repeat(5 - f.stars)) : null,
+          f.thanks ? el("q", {}, f.thanks) : null,
+          el("time", {}, stamp),
+        ),
+      );
+    }
+  }
+
+  let heldBefore = desk.contacts.length;
+
   function render() {
+    if (desk.contacts.length < heldBefore) setTimeout(loadFeedback, 1500);
+    heldBefore = desk.contacts.length;
     renderStatus();
     renderOffers();
     renderContacts();
@@ -309,4 +339,5 @@
 
   render();
   setInterval(tick, 250);
+  setInterval(loadFeedback, 30000);
 })();
