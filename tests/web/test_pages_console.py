@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,40 @@ def test_bad_input_is_told_on_the_form_without_a_traceback(console: Page) -> Non
     expect(console.locator(".flash.error")).to_contain_text("kaputt.csv")
     expect(console.locator("main")).not_to_contain_text("Traceback")
     assert script_errors(console) == []
+
+
+def test_the_wallboard_draws_todays_plan_and_warns_of_missing_pledged_agents(
+    console: Page, browser: Browser, sqlite_server: Server
+) -> None:
+    now = datetime.now().replace(second=0, microsecond=0)
+    current = now.replace(minute=now.minute - now.minute % 15)
+    starts = [current + timedelta(minutes=15 * i) for i in range(-2, 3)]
+    text = "interval_start,topic,calls,aht\n" + "".join(
+        f"{s:%Y-%m-%dT%H:%M},termin,{40 + i},300\n" for i, s in enumerate(starts)
+    )
+    form = console.locator("#forecast-form")
+    form.locator("input[type=file]").set_input_files(
+        {"name": "heute.csv", "mimeType": "text/csv", "buffer": text.encode()}
+    )
+    form.locator("button[type=submit]").click()
+    expect(console.locator(".flash.ok")).to_contain_text("5 Intervalle")
+    pledges = [
+        {"provider": "A", "interval_start": f"{s:%Y-%m-%dT%H:%M}:00", "agents": 5, "share": 0.5}
+        for s in starts[2:4]  # this interval and the next: the test may cross a boundary
+    ]
+    written = sqlite_server.put("/api/v1/hotlines/h1/pledges", "koordination", json=pledges)
+    assert written.is_success, written.text
+    context, wallboard = new_page(browser)
+    try:
+        log_in(wallboard, sqlite_server, "chef-a")
+        expect(wallboard.locator("#chart polyline[data-series='plan']")).to_have_count(1)
+        expect(wallboard.locator("#chart circle.dot.plan")).to_have_count(5)
+        expect(wallboard.locator("#alerts")).to_contain_text(
+            "Dienstleister A: 0 Kundenberater angemeldet, 5 für dieses Intervall zugesagt."
+        )
+        expect(
+            wallboard.locator("#agents tr[data-provider='A'] td[data-field='pledged']")
+        ).to_have_text("5")
+        assert script_errors(wallboard) == []
+    finally:
+        context.close()
