@@ -10,9 +10,10 @@ waiting for a hotline's writer) is 503 with ``Retry-After``. Nothing a client se
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity, VerbundError
 from verbund.service import (
@@ -63,13 +65,15 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
         description="One national hotline staffed by many contact-center companies together.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # Metrics are Prometheus (/metrics); FastAPI's OpenTelemetry hooks would only look up
+        # the environment on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.service = service
     app.state.settings = settings
     app.state.signer = TokenSigner(settings.secret_key, settings.token_lifetime)
     app.state.principals = {}
     app.state.metrics = Metrics(service)
-    app.state.inflight = 0
 
     _install_errors(app)
     _install_middleware(app, settings)
@@ -156,27 +160,51 @@ def _plain(errors: Any) -> Any:
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    metrics: Metrics = app.state.metrics
-    limit = settings.max_inflight
+    """Shedding and latency, as plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (what
+    ``@app.middleware("http")`` builds) runs every request in an extra task group and cost more
+    CPU than the request itself under load."""
+    app.add_middleware(ShedAndMeasure, limit=settings.max_inflight, metrics=app.state.metrics)
 
-    @app.middleware("http")
-    async def shed_and_measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if app.state.inflight >= limit and request.url.path.startswith("/api/"):
-            metrics.shed.inc()
-            return JSONResponse(
-                {"detail": "the service is overloaded: try again in a second"},
-                status_code=503,
-                headers={"Retry-After": "1"},
+
+OVERLOADED = json.dumps({"detail": "the service is overloaded: try again in a second"}).encode()
+
+
+class ShedAndMeasure:
+    """Answers 503 with Retry-After to API requests beyond ``limit`` in flight, and measures the
+    latency of every HTTP request by route (until its response has been sent)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, metrics: Metrics) -> None:
+        self.app = app
+        self.limit = limit
+        self.metrics = metrics
+        self.inflight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.inflight >= self.limit and scope["path"].startswith("/api/"):
+            self.metrics.shed.inc()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(OVERLOADED)).encode()),
+                        (b"retry-after", b"1"),
+                    ],
+                }
             )
-        app.state.inflight += 1
+            await send({"type": "http.response.body", "body": OVERLOADED})
+            return
+        self.inflight += 1
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send)
         finally:
-            app.state.inflight -= 1
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
-        return response
+            self.inflight -= 1
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(scope["method"], path).observe(
+                time.perf_counter() - started
+            )
