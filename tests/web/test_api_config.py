@@ -22,6 +22,8 @@ def test_a_new_hotline_with_topics_and_rules_runs_at_once(sqlite_server: Server)
     assert created.status_code == 201, created.text
     assert created.json()["rules"]["max_queue_length"] == 0
     assert "fragen:tr:voice" in created.json()["queues"]
+    shown = sqlite_server.get("/api/v1/hotlines/h2", "chef-a").json()
+    assert shown["title"] == "Zweite Hotline"
     # The engine runs: max_queue_length 0 refuses every arrival as "queue_full".
     answer = sqlite_server.post(
         "/api/v1/hotlines/h2/contacts", "koordination", json={"topic": "fragen"}

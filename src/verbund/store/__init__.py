@@ -17,6 +17,7 @@ from verbund.store.config import (
     hotline_names,
     load_config,
     load_pledges,
+    load_title,
     save_config,
     save_pledges,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "list_users",
     "load_config",
     "load_pledges",
+    "load_title",
     "open_database",
     "prune_snapshots",
     "read_history",

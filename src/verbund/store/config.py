@@ -55,6 +55,7 @@ __all__ = [
     "hotline_names",
     "load_config",
     "load_pledges",
+    "load_title",
     "save_config",
     "save_pledges",
 ]
@@ -340,3 +341,10 @@ def hotline_names(database: Database) -> list[str]:
     """The configured hotlines, by name."""
     with translate_errors("listing hotlines"), database.read() as c:
         return list(c.execute(sa.select(hotlines.c.name).order_by(hotlines.c.name)).scalars())
+
+
+def load_title(database: Database, hotline: str) -> str:
+    """The hotline's title ("" when it has none or does not exist)."""
+    with translate_errors(f"reading the title of hotline {hotline!r}"), database.read() as c:
+        found = c.execute(sa.select(hotlines.c.title).where(hotlines.c.name == hotline)).scalar()
+    return str(found or "")

@@ -35,6 +35,7 @@ from verbund.store import (
     get_user,
     list_users,
     load_pledges,
+    load_title,
     save_pledges,
     update_user,
 )
@@ -125,7 +126,9 @@ async def create_hotline(
 async def get_hotline(
     request: Request, hotline: str, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return _hotline_out(await service_of(request).config(hotline))
+    service = service_of(request)
+    config = await service.config(hotline)
+    return _hotline_out(config, await asyncio.to_thread(load_title, service.database, hotline))
 
 
 @router.patch("/hotlines/{hotline}", summary="Change a hotline's title or rules (coordinator)")
@@ -140,7 +143,8 @@ async def patch_hotline(
         await service.configure(hotline, RulesChanged(rules))
     if body.title is not None:
         await service.set_title(hotline, body.title)
-    return _hotline_out(await service.config(hotline), body.title)
+    title = await asyncio.to_thread(load_title, service.database, hotline)
+    return _hotline_out(await service.config(hotline), title)
 
 
 @router.put("/hotlines/{hotline}/topics/{topic}", summary="Add a topic or languages (coordinator)")

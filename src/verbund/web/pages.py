@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from babel.support import NullTranslations, Translations
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -53,9 +52,8 @@ from verbund.service import (
     UnknownHotline,
 )
 from verbund.service.accounts import verify_login
-from verbund.store import load_pledges
+from verbund.store import load_pledges, load_title
 from verbund.store.outcomes import read_feedback
-from verbund.store.tables import hotlines as hotline_table
 from verbund.web import config_api
 from verbund.web.auth import COOKIE, principal_from_token, service_of, signer_of
 from verbund.web.errors import Forbidden, Unauthenticated
@@ -669,12 +667,7 @@ async def console_create(
 
 
 def _title(request: Request, hotline: str) -> str:
-    database = service_of(request).database
-    with database.read() as connection:
-        found = connection.execute(
-            sa.select(hotline_table.c.title).where(hotline_table.c.name == hotline)
-        ).scalar()
-    return found or ""
+    return load_title(service_of(request).database, hotline)
 
 
 @dataclass
