@@ -41,9 +41,11 @@ from verbund.store import (
     Database,
     HistoryRecorder,
     Journal,
+    Pickled,
     StoreError,
     configuration_commands,
     load_config,
+    pickle_state,
     prune_snapshots,
     recover,
     save_snapshot,
@@ -120,6 +122,7 @@ class HotlineRunner:
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._saving: asyncio.Task[None] | None = None  # a snapshot being written
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -139,6 +142,8 @@ class HotlineRunner:
         self._queue.put_nowait(None)
         await self._task
         self._task = None
+        if self._saving is not None:
+            await self._saving
         await asyncio.to_thread(self._flush_history)
         if self._since_snapshot:
             await asyncio.to_thread(self._snapshot)
@@ -281,9 +286,17 @@ class HotlineRunner:
             self._last_flush = now
             await asyncio.to_thread(self._flush_history)
             seconds["history"] += time.perf_counter() - published
-        if self._since_snapshot >= self.snapshot_every:
+        saving = self._saving
+        if self._since_snapshot >= self.snapshot_every and (saving is None or saving.done()):
+            # Pickled here, in one go, while the engine is as journalled up to last_seq (in a
+            # worker thread it took five times as long, fighting the event loop for the GIL,
+            # and the writer waited all along); written by a worker while the writer goes on.
             before = time.perf_counter()
-            await asyncio.to_thread(self._snapshot)
+            pickled = pickle_state(engine, history)
+            self._since_snapshot = 0
+            self._saving = asyncio.create_task(
+                asyncio.to_thread(self._save_snapshot, self.last_seq, pickled)
+            )
             seconds["snapshot"] += time.perf_counter() - before
 
     # --- persistence helpers (run in a worker thread while the writer waits) -------------------
@@ -311,6 +324,16 @@ class HotlineRunner:
             )
             prune_snapshots(self.database, self.hotline, keep=2)
             self._since_snapshot = 0
+        except StoreError as exc:
+            log.warning("snapshot of hotline %s failed: %s", self.hotline, exc)
+
+    def _save_snapshot(self, seq: int, pickled: Pickled) -> None:
+        """Write a snapshot pickled by the writer (a failed one: the next comes after another
+        ``snapshot_every`` commands; recovery uses the one before and more of the journal)."""
+        assert self.engine is not None
+        try:
+            save_snapshot(self.database, self.hotline, seq, self.engine, pickled=pickled)
+            prune_snapshots(self.database, self.hotline, keep=2)
         except StoreError as exc:
             log.warning("snapshot of hotline %s failed: %s", self.hotline, exc)
 

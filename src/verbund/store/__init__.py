@@ -35,7 +35,14 @@ from verbund.store.database import (
 from verbund.store.errors import StoreError
 from verbund.store.history import DUPLICATE, HistoryRecorder, read_history
 from verbund.store.journal import Journal, JournalEntry
-from verbund.store.snapshots import prune_snapshots, recover, save_snapshot, snapshot_seqs
+from verbund.store.snapshots import (
+    Pickled,
+    pickle_state,
+    prune_snapshots,
+    recover,
+    save_snapshot,
+    snapshot_seqs,
+)
 from verbund.store.users import User, add_user, delete_user, get_user, list_users, update_user
 
 __all__ = [
@@ -47,6 +54,7 @@ __all__ = [
     "HistoryRecorder",
     "Journal",
     "JournalEntry",
+    "Pickled",
     "StoreError",
     "User",
     "add_user",
@@ -63,6 +71,7 @@ __all__ = [
     "load_pledges",
     "load_title",
     "open_database",
+    "pickle_state",
     "prune_snapshots",
     "read_history",
     "recover",

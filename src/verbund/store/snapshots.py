@@ -27,6 +27,7 @@ import pickle
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -40,7 +41,14 @@ from verbund.store.history import HistoryRecorder, HistoryState
 from verbund.store.journal import Journal, last_seq_of
 from verbund.store.tables import snapshots
 
-__all__ = ["prune_snapshots", "recover", "save_snapshot", "snapshot_seqs"]
+__all__ = [
+    "Pickled",
+    "pickle_state",
+    "prune_snapshots",
+    "recover",
+    "save_snapshot",
+    "snapshot_seqs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,23 @@ def _code_version() -> str:
         return "unknown"
 
 
+class Pickled(NamedTuple):
+    """An engine and its history recorder's state, pickled at engine time ``at``."""
+
+    engine: bytes
+    history: bytes | None
+    at: float
+
+
+def pickle_state(engine: Engine, history: HistoryRecorder | None) -> Pickled:
+    """The engine and the history recorder's state, pickled, for :func:`save_snapshot`."""
+    engine_blob = pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
+    history_blob = (
+        None if history is None else pickle.dumps(history.state, protocol=pickle.HIGHEST_PROTOCOL)
+    )
+    return Pickled(engine_blob, history_blob, engine.now)
+
+
 def save_snapshot(
     database: Database,
     hotline: str,
@@ -59,15 +84,15 @@ def save_snapshot(
     engine: Engine,
     *,
     history: HistoryRecorder | None = None,
+    pickled: Pickled | None = None,
 ) -> None:
     """Save ``engine`` as it is after journal entry ``seq`` (0: before any), with ``history``'s
-    state. Pickles at once, so the engine may go on as soon as this returns."""
+    state. Pickles at once, so the engine may go on as soon as this returns; or takes them
+    ``pickled`` already (:func:`pickle_state`, e.g. by the engine's owner, who then may go on
+    while this writes them)."""
     if engine.name != hotline:
         raise StoreError(f"snapshot for hotline {hotline!r} of the engine of {engine.name!r}")
-    engine_blob = pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
-    history_blob = (
-        None if history is None else pickle.dumps(history.state, protocol=pickle.HIGHEST_PROTOCOL)
-    )
+    engine_blob, history_blob, at = pickle_state(engine, history) if pickled is None else pickled
     with (
         translate_errors(f"saving a snapshot of hotline {hotline!r}"),
         database.write() as connection,
@@ -84,7 +109,7 @@ def save_snapshot(
             snapshots.insert().values(
                 hotline=hotline,
                 seq=seq,
-                at=engine.now,
+                at=at,
                 engine=engine_blob,
                 history=history_blob,
                 code_version=_code_version(),
