@@ -138,7 +138,14 @@ def run_demo(
         bots = DemoBots(service, config.name, seed=seed, calls_per_minute=calls_per_minute)
         await bots.start()
         server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_config=log_config, lifespan="off")
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_config=log_config,
+                lifespan="off",
+                timeout_graceful_shutdown=3,
+            )
         )
         serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():
