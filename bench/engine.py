@@ -96,7 +96,7 @@ TAIL_SECONDS = 65.0  # …the last ones at the stream's rate, so that as many ar
 
 SIZES = (1_000, 10_000, 100_000)
 STREAM_COMMANDS = 40_000
-SPLIT_REPEATS = 3
+SPLIT_REPEATS = 5
 MEMORY_COMMANDS = 10_000
 REPEATS = 5
 SEED = 116117
@@ -489,14 +489,27 @@ def timed(config: HotlineConfig, work: Workload) -> Timing:
     return Timing(setup_seconds, cpu, wall, collector.seconds)
 
 
+def clock_overhead_ns(clock: Any = time.thread_time_ns, samples: int = 20_001) -> float:
+    """What reading ``clock`` around a call adds to the call's time: the median of back-to-back
+    readings."""
+    gaps = []
+    for _ in range(samples):
+        started = clock()
+        gaps.append(clock() - started)
+    return statistics.median(gaps)
+
+
 def timed_split(config: HotlineConfig, work: Workload) -> dict[str, float]:
     """Replays the stream with a TimeAdvanced at every timer deadline, timing each call:
-    seconds spent per class of command and per kind of timer."""
+    CPU seconds spent per class of command and per kind of timer. The clock is the thread's CPU
+    time (being descheduled on the shared machine does not count), less what reading it costs."""
     engine, _ = build(config, work.setup)
     gc.collect()
     handle = engine.handle
-    clock = time.perf_counter_ns
+    clock = time.thread_time_ns
+    overhead = clock_overhead_ns(clock)
     spent: dict[str, int] = dict.fromkeys(set(work.kinds), 0)
+    calls: Counter[str] = Counter(work.kinds)
     effects = 0
     for (now, command), kind in zip(work.ticked, work.kinds, strict=True):
         started = clock()
@@ -504,7 +517,7 @@ def timed_split(config: HotlineConfig, work: Workload) -> dict[str, float]:
         spent[kind] += clock() - started
         effects += len(out)
     _check(engine, work, effects)
-    return {kind: ns / 1e9 for kind, ns in spent.items()}
+    return {kind: max(ns - calls[kind] * overhead, 0.0) / 1e9 for kind, ns in spent.items()}
 
 
 def _check(engine: Engine, work: Workload, effects: int) -> None:
@@ -690,12 +703,13 @@ def _section(res: Results) -> str:
         f"shared. To separate a command's own cost from timer work, the same stream is replayed "
         f"{SPLIT_REPEATS} more times with a `TimeAdvanced` at every timer deadline (what the "
         "live service sends when no command comes first; the decisions are the same) and every "
-        "call timed on its own.",
+        "call timed on its own (the thread's CPU time, less the cost of reading that clock).",
         "",
         "| waiting | commands/s as timed (median) | min – max | µs per command | of which "
         "timer work | own work per command | timers per command | effects per command | GC "
-        "| sustainable commands/s in real time | set-up |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sustainable commands/s in real time | cost ÷ at 1,000 waiting: as timed / own work "
+        "| set-up |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in SIZES:
         work, rates = works[n], res.rates(n)
@@ -707,6 +721,7 @@ def _section(res: Results) -> str:
             f"| {1e6 / res.rate(n):.1f} | {res.tick_us(n):.1f} µs | {res.own_us(n):.1f} µs "
             f"| {work.ticks.total() / commands:.2f} | {work.stream_effects / commands:.2f} "
             f"| {gc_share:.0%} | {res.sustainable(n):,.0f} "
+            f"| {res.rate(small) / res.rate(n):.2f} / {res.own_us(n) / res.own_us(small):.2f} "
             f"| {setup:.1f} s ({len(work.setup):,} commands) |"
         )
     lines += [
@@ -731,6 +746,8 @@ def _section(res: Results) -> str:
         f"| {ratio:.2f} | {_verdict(ratio <= TARGET_RATIO)} |",
         f"| the same, a command's own work (timer work measured apart) | {own_ratio:.2f} "
         f"| {_verdict(own_ratio <= TARGET_RATIO)} |",
+        "",
+        _reading(res),
         "",
         _timer_table(res),
         "",
@@ -764,6 +781,38 @@ def _section(res: Results) -> str:
         f"The suite took {res.seconds:.0f} s.",
     ]
     return "\n".join(lines)
+
+
+def _reading(res: Results) -> str:
+    """How to read the two kinds of rows, with this run's numbers."""
+    small, big = SIZES[0], SIZES[-1]
+    work = res.works[big]
+    cpu = len(work.stream) / res.rate(big)  # CPU seconds of the timed stream (median)
+    speed = res.span(big) / cpu  # hotline seconds replayed per real second
+    announced = work.ticks["periodic announcement"] / res.span(big)
+    per_command = work.ticks.total() / len(work.stream)
+    real = res.sustainable(big) >= TARGET_RATE and (
+        res.own_us(big) / res.own_us(small) <= TARGET_RATIO
+    )
+    timed = res.rate(big) >= TARGET_RATE and res.rate(small) / res.rate(big) <= TARGET_RATIO
+    return (
+        "**Reading the rows.** *As timed*, the replay plays "
+        f"{res.span(big):.0f} s of hotline time in {cpu:.1f} s of CPU, {speed:.0f}× faster than "
+        "a clock, so the timers of those seconds land on a few real seconds: with "
+        f"{big:,} waiting, the {announced:,.0f} periodic announcements per hotline second (one "
+        f"per waiting caller every {RULES.announce_interval:.0f} s, as the rule says) become "
+        f"{announced * speed:,.0f} per real second, about {per_command:.1f} timers per command. "
+        "That share grows with the number waiting by the rule itself, "
+        "whatever the engine costs; the *sustainable* rate and a command's *own work* run the "
+        "timers at the pace of a real clock, which is how the live service runs. "
+        f"In real time the targets are {'met' if real else '**not met**'}; as timed they are "
+        + (
+            "met."
+            if timed
+            else "**not met** (that would take announcing waiting callers less often, which "
+            "changes what they hear)."
+        )
+    )
 
 
 def _verdict(ok: bool) -> str:
