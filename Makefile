@@ -16,8 +16,8 @@ test: lint chromium postgresql
 	exit $$rc
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
+	$(BIN)/ruff format --no-cache --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

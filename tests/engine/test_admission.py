@@ -4,8 +4,8 @@ attempt is refused with a reason, a retry-after in whole minutes and a callback 
 from __future__ import annotations
 
 import pytest
-from conftest import VOICE, Driver, agent, hotline, of_type, one, states_of
 
+from conftest import VOICE, Driver, agent, hotline, of_type, one, states_of
 from verbund.engine import (
     AnnounceWait,
     ContactAbandoned,

@@ -4,7 +4,6 @@ agent is reserved, retried up to a limit."""
 from __future__ import annotations
 
 from conftest import VOICE, Driver, agent, hotline, of_type, one, states_of
-
 from verbund.engine import (
     AgentNotReady,
     AgentStatus,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from conftest import VOICE, Driver, agent, hotline, of_type, one
 
+from conftest import VOICE, Driver, agent, hotline, of_type, one
 from verbund.engine import (
     AgentConfigured,
     AgentLoggedIn,

@@ -4,8 +4,8 @@ delay among those under their share cap, from fresh status reports only."""
 from __future__ import annotations
 
 import pytest
-from conftest import CHAT, VOICE, Driver, agent, hotline, of_type, states_of
 
+from conftest import CHAT, VOICE, Driver, agent, hotline, of_type, states_of
 from verbund.engine import (
     CallbackRequested,
     Channel,

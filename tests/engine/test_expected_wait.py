@@ -4,8 +4,8 @@ and periodically, and published per queue when it moves across a step."""
 from __future__ import annotations
 
 import pytest
-from conftest import CHAT, VOICE, Driver, agent, hotline, of_type
 
+from conftest import CHAT, VOICE, Driver, agent, hotline, of_type
 from verbund.engine import (
     AnnounceWait,
     Channel,

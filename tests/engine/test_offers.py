@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import VOICE, Driver, agent, hotline, of_type, one, states_of
-
 from verbund.engine import (
     AgentNotReady,
     AgentReady,

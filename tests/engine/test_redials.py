@@ -4,8 +4,8 @@ place; a caller who is still waiting gets no duplicate."""
 from __future__ import annotations
 
 import pytest
-from conftest import VOICE, Driver, agent, hotline, of_type, one, states_of
 
+from conftest import VOICE, Driver, agent, hotline, of_type, one, states_of
 from verbund.engine import (
     AlreadyWaiting,
     AnnounceWait,

@@ -8,8 +8,8 @@ import math
 import random
 
 import pytest
-from conftest import Driver, agent, hotline, of_type
 
+from conftest import Driver, agent, hotline, of_type
 from verbund.engine import (
     AgentConfigured,
     AgentLoggedIn,

@@ -4,7 +4,6 @@ wait, and capacity per channel."""
 from __future__ import annotations
 
 from conftest import CHAT, VOICE, Driver, agent, hotline, of_type, one
-
 from verbund.engine import (
     AgentLoggedIn,
     AgentNotReady,

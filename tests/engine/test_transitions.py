@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import Driver, agent, hotline, states_of
 
+from conftest import Driver, agent, hotline, states_of
 from verbund.engine import (
     AGENT_TRANSITIONS,
     CONTACT_TRANSITIONS,
