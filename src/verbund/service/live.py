@@ -66,7 +66,7 @@ class ContactView:
     channel: str
     priority: int
     arrived: float
-    state: ContactState = ContactState.QUEUED
+    state: ContactState | None = None  # None until the engine's first notice
     agent: str | None = None
     provider: str | None = None
     answered: float | None = None
@@ -81,7 +81,7 @@ class ContactView:
             "channel": self.channel,
             "priority": self.priority,
             "arrived": self.arrived,
-            "state": self.state.value,
+            "state": None if self.state is None else self.state.value,
             "agent": self.agent,
             "provider": self.provider,
             "answered": self.answered,
@@ -273,12 +273,6 @@ class LiveView:
             self.waiting[view.queue][view.contact] = view.arrived
         elif new not in WAITING and old in WAITING:
             self.waiting[view.queue].pop(view.contact, None)
-        if (
-            new is ContactState.QUEUED
-            and old is ContactState.QUEUED
-            and view.contact not in (self.waiting[view.queue])
-        ):
-            self.waiting[view.queue][view.contact] = view.arrived
         if effect.agent is not None:
             view.agent = effect.agent
             view.provider = self._agent(effect.agent).provider

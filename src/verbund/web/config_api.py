@@ -7,6 +7,7 @@ the tables; nothing needs a restart.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -44,6 +45,8 @@ from verbund.store.users import User
 from verbund.web.auth import CurrentPrincipal, require_coordinator, require_provider, service_of
 from verbund.web.errors import Conflict, Forbidden
 from verbund.web.schemas import (
+    NAME_LENGTH,
+    NAME_PATTERN,
     AgentBody,
     HotlineCreate,
     HotlinePatch,
@@ -399,8 +402,9 @@ async def remove_user(request: Request, name: str, principal: CurrentPrincipal) 
 
 
 def _check_name(value: str, what: str) -> None:
-    if not value or len(value) > 200 or any(c in value for c in "/?#:") or value != value.strip():
+    """A name from the path, held to the same rule as names in bodies (``schemas.Name``)."""
+    if len(value) > NAME_LENGTH or re.fullmatch(NAME_PATTERN, value) is None:
         raise StoreError(
-            f"{what} {value!r}: expected 1 to 200 characters without / ? # : "
+            f"{what} {value!r}: expected 1 to {NAME_LENGTH} characters without / ? # : "
             "and without leading or trailing spaces"
         )

@@ -7,13 +7,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+NAME_PATTERN = r"^[^\s/?#:]([^/?#:]*[^\s/?#:])?$"  # also for names in paths (config_api)
+NAME_LENGTH = 200
 Name = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=200,
-        pattern=r"^[^\s/?#:][^/?#:]*$",
-        description="A name: no slashes, colons, ? or #, not starting with a space",
+        max_length=NAME_LENGTH,
+        pattern=NAME_PATTERN,
+        description="A name: no slashes, colons, ? or #, no spaces at either end",
     ),
 ]
 Language = Annotated[
