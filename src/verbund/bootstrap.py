@@ -93,6 +93,10 @@ def serve(settings: Settings) -> None:
         log_config=log_config,
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        # The desktops' messages are a few hundred bytes: compressing each cost more CPU than
+        # sending it (thousands of messages a second at load).
+        ws_per_message_deflate=False,
+        access_log=False,  # requests are counted and timed on /metrics instead
         lifespan="on",
         timeout_graceful_shutdown=10,
         loop="auto",  # uvloop when it is installed (uvicorn[standard]), else asyncio's own

@@ -14,7 +14,8 @@ fell due before it fired, and replay must refuse it again) and answered with the
 When nothing arrives, the writer sleeps until the engine's next deadline and then handles
 ``TimeAdvanced`` (offers lapsing, wrap-ups ending, announcements, callback retries).
 
-Every ``snapshot_every`` journal entries the engine is pickled into a snapshot; finished contacts
+Every ``snapshot_every`` journal entries the engine is pickled into a snapshot (by a forked child,
+:mod:`verbund.service.forked`, so that the writer does not stop for it); finished contacts
 go to the history table about once a second. On start the engine is rebuilt from the newest
 snapshot and the journal after it (:func:`verbund.store.recover`); a new hotline's journal starts
 with its configuration as commands, so that the journal alone can rebuild it.
@@ -37,15 +38,14 @@ from dataclasses import dataclass
 
 from verbund.engine import Command, Effect, Engine, HotlineConfig, TimeAdvanced
 from verbund.errors import EngineError, VerbundError
+from verbund.service.forked import PickledInChild, fork_pickle
 from verbund.store import (
     Database,
     HistoryRecorder,
     Journal,
-    Pickled,
     StoreError,
     configuration_commands,
     load_config,
-    pickle_state,
     prune_snapshots,
     recover,
     save_snapshot,
@@ -288,14 +288,14 @@ class HotlineRunner:
             seconds["history"] += time.perf_counter() - published
         saving = self._saving
         if self._since_snapshot >= self.snapshot_every and (saving is None or saving.done()):
-            # Pickled here, in one go, while the engine is as journalled up to last_seq (in a
-            # worker thread it took five times as long, fighting the event loop for the GIL,
-            # and the writer waited all along); written by a worker while the writer goes on.
+            # Forked here, while the engine is as journalled up to last_seq: a child pickles it
+            # on another core (verbund.service.forked) and a worker stores what it pickled,
+            # while the writer goes on.
             before = time.perf_counter()
-            pickled = pickle_state(engine, history)
+            child = fork_pickle(engine, history)
             self._since_snapshot = 0
             self._saving = asyncio.create_task(
-                asyncio.to_thread(self._save_snapshot, self.last_seq, pickled)
+                asyncio.to_thread(self._save_snapshot, self.last_seq, child)
             )
             seconds["snapshot"] += time.perf_counter() - before
 
@@ -327,11 +327,12 @@ class HotlineRunner:
         except StoreError as exc:
             log.warning("snapshot of hotline %s failed: %s", self.hotline, exc)
 
-    def _save_snapshot(self, seq: int, pickled: Pickled) -> None:
-        """Write a snapshot pickled by the writer (a failed one: the next comes after another
+    def _save_snapshot(self, seq: int, child: PickledInChild) -> None:
+        """Write the snapshot the child pickles (a failed one: the next comes after another
         ``snapshot_every`` commands; recovery uses the one before and more of the journal)."""
         assert self.engine is not None
         try:
+            pickled = child.result()
             save_snapshot(self.database, self.hotline, seq, self.engine, pickled=pickled)
             prune_snapshots(self.database, self.hotline, keep=2)
         except StoreError as exc:

@@ -15,7 +15,6 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -24,25 +23,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity, VerbundError
-from verbund.service import (
-    AccountError,
-    HotlineExists,
-    JournalUnavailable,
-    Overloaded,
-    Service,
-    Settings,
-    TokenSigner,
-    UnknownHotline,
-)
-from verbund.store import StoreError
+from verbund.errors import VerbundError
+from verbund.service import Service, Settings, TokenSigner
 from verbund.web import config_api, live_api, login, ops, pages, ws
-from verbund.web.errors import Conflict, Forbidden, Unauthenticated
+from verbund.web.errors import error_response, invalid_response
+from verbund.web.lean import LeanRoutes
 from verbund.web.metrics import Metrics
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("verbund.web")
+
+
+API_ROUTERS = (login.router, config_api.router, live_api.router, ws.router)
 
 
 def create_app(service: Service, settings: Settings, *, manage_service: bool = True) -> FastAPI:
@@ -77,63 +70,22 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
 
     _install_errors(app)
     _install_middleware(app, settings)
-    app.include_router(login.router, prefix="/api/v1")
-    app.include_router(config_api.router, prefix="/api/v1")
-    app.include_router(live_api.router, prefix="/api/v1")
-    app.include_router(ws.router, prefix="/api/v1")
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
     app.include_router(ops.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 
 
-STATUS: list[tuple[type[BaseException], int]] = [
-    (Overloaded, 503),
-    (JournalUnavailable, 503),
-    (Unauthenticated, 401),
-    (AccountError, 401),
-    (Forbidden, 403),
-    (UnknownHotline, 404),
-    (UnknownEntity, 404),
-    (HotlineExists, 409),
-    (Conflict, 409),
-    (CommandRefused, 409),
-    (ConfigurationError, 422),
-    (StoreError, 422),
-    (VerbundError, 400),
-]
-
-
-def _status(exc: BaseException) -> int:
-    for kind, status in STATUS:
-        if isinstance(exc, kind):
-            return status
-    return 400
-
-
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(VerbundError)
     async def verbund_error(request: Request, exc: VerbundError) -> Response:
-        status = _status(exc)
-        headers = {}
-        if isinstance(exc, Overloaded):
-            headers["Retry-After"] = str(max(1, round(exc.retry_after)))
-        elif status == 503:
-            headers["Retry-After"] = "1"
-        elif status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-            problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
-        return JSONResponse(
-            {"detail": "; ".join(problems) or "invalid request", "errors": _plain(exc.errors())},
-            status_code=422,
-        )
+        return invalid_response(exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -150,19 +102,12 @@ def _install_errors(app: FastAPI) -> None:
         )
 
 
-def _plain(errors: Any) -> Any:
-    """Validation errors without the objects JSON cannot carry (exceptions in ``ctx``)."""
-    out = []
-    for error in errors:
-        item = {k: v for k, v in error.items() if k in ("loc", "msg", "type")}
-        out.append(item)
-    return out
-
-
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     """Shedding and latency, as plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (what
     ``@app.middleware("http")`` builds) runs every request in an extra task group and cost more
     CPU than the request itself under load."""
+    # Inside ShedAndMeasure (added first); the API's routers, as create_app includes them.
+    app.add_middleware(LeanRoutes, routers=[("/api/v1", r) for r in API_ROUTERS])
     app.add_middleware(ShedAndMeasure, limit=settings.max_inflight, metrics=app.state.metrics)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Forbidden",
     "Unauthenticated",
     "current_principal",
+    "principal_of",
     "require_agent_or_provider",
     "require_coordinator",
     "require_provider",
@@ -71,6 +72,14 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def principal_of(request: Request) -> Principal:
+    """What :func:`current_principal` gives, read straight from the request (for
+    :mod:`verbund.web.lean`): the bearer token, else the session cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    return await principal_from_token(request, token or request.cookies.get(COOKIE))
 
 
 def require_coordinator(principal: Principal) -> None:
