@@ -246,6 +246,10 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "ws_offers_per_s": result["ws_messages"].get("offer", 0) / window,
         "send_lag": result["send_lag"],
         "slow_seconds": sum(1 for w in result.get("worst_per_second", []) if w >= TARGET_P99),
+        "gc": {  # generation: (collections, seconds paused) in the window
+            g: (writer.get(f"verbund_gc_count_{g}", 0.0), writer.get(f"verbund_gc_sum_{g}", 0.0))
+            for g in "012"
+        },
     }
 
 

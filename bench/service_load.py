@@ -185,6 +185,10 @@ def writer_seconds(metrics: str, hotline: str) -> dict[str, float]:
         for name in ("verbund_journal_batches_total", "verbund_commands_total"):
             if line.startswith(name + "{") and f'hotline="{hotline}"' in line:
                 out[name] = float(line.rsplit(" ", 1)[1])
+        for part in ("sum", "count"):  # the collector's pauses, per generation
+            if line.startswith(f"verbund_gc_pause_seconds_{part}{{"):
+                generation = line.split('generation="', 1)[1].split('"', 1)[0]
+                out[f"verbund_gc_{part}_{generation}"] = float(line.rsplit(" ", 1)[1])
     return out
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -96,3 +98,28 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_LiveCollector(service))
+        self.gc_pauses = Histogram(
+            "verbund_gc_pause_seconds",
+            "Pauses of Python's cyclic garbage collector by generation (every request in "
+            "flight waits them out)",
+            ["generation"],
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
+        )
+        frozen = Gauge(
+            "verbund_gc_frozen_objects",
+            "Objects in the collector's permanent generation (verbund.service.collector)",
+            registry=self.registry,
+        )
+        frozen.set_function(gc.get_freeze_count)
+        for generation in "012":
+            self.gc_pauses.labels(generation)
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._gc_started
+            self.gc_pauses.labels(str(info["generation"])).observe(pause)
