@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from verbund.errors import CommandRefused, ConfigurationError, UnknownEntity, VerbundError
 from verbund.service import (
     AccountError,
+    ChatTokens,
     HotlineExists,
     JournalUnavailable,
     Overloaded,
@@ -36,8 +37,17 @@ from verbund.service import (
     UnknownHotline,
 )
 from verbund.store import StoreError
-from verbund.web import config_api, live_api, login, ops, pages, ws
-from verbund.web.errors import Conflict, Forbidden, Unauthenticated
+from verbund.web import (
+    chat_api,
+    config_api,
+    conversation_api,
+    live_api,
+    login,
+    ops,
+    pages,
+    ws,
+)
+from verbund.web.errors import Conflict, Forbidden, TooManyRequests, Unauthenticated
 from verbund.web.metrics import Metrics
 
 __all__ = ["create_app"]
@@ -72,6 +82,8 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
     app.state.service = service
     app.state.settings = settings
     app.state.signer = TokenSigner(settings.secret_key, settings.token_lifetime)
+    app.state.chat_tokens = ChatTokens(settings.secret_key)
+    app.state.chat_limits = chat_api.chat_limits()
     app.state.principals = {}
     app.state.metrics = Metrics(service)
 
@@ -80,6 +92,8 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
     app.include_router(login.router, prefix="/api/v1")
     app.include_router(config_api.router, prefix="/api/v1")
     app.include_router(live_api.router, prefix="/api/v1")
+    app.include_router(conversation_api.router, prefix="/api/v1")
+    app.include_router(chat_api.router, prefix="/api/v1")
     app.include_router(ws.router, prefix="/api/v1")
     app.include_router(ops.router)
     app.include_router(pages.router)
@@ -93,6 +107,7 @@ STATUS: list[tuple[type[BaseException], int]] = [
     (Unauthenticated, 401),
     (AccountError, 401),
     (Forbidden, 403),
+    (TooManyRequests, 429),
     (UnknownHotline, 404),
     (UnknownEntity, 404),
     (HotlineExists, 409),
@@ -116,7 +131,7 @@ def _install_errors(app: FastAPI) -> None:
     async def verbund_error(request: Request, exc: VerbundError) -> Response:
         status = _status(exc)
         headers = {}
-        if isinstance(exc, Overloaded):
+        if isinstance(exc, (Overloaded, TooManyRequests)):
             headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         elif status == 503:
             headers["Retry-After"] = "1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from verbund.errors import VerbundError
 
-__all__ = ["Conflict", "Forbidden", "Unauthenticated"]
+__all__ = ["Conflict", "Forbidden", "TooManyRequests", "Unauthenticated"]
 
 
 class Unauthenticated(VerbundError):
@@ -17,3 +17,11 @@ class Forbidden(VerbundError):
 
 class Conflict(VerbundError):
     """The request conflicts with what exists (409)."""
+
+
+class TooManyRequests(VerbundError):
+    """A public endpoint was used faster than its limit (429, with ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
