@@ -39,6 +39,7 @@ from verbund.service import (
 from verbund.store import StoreError
 from verbund.web import (
     chat_api,
+    chat_page,
     config_api,
     conversation_api,
     live_api,
@@ -97,6 +98,7 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
     app.include_router(ws.router, prefix="/api/v1")
     app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(chat_page.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 
