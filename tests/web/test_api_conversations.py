@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.web.server import Server
@@ -359,3 +360,14 @@ def test_a_person_waiting_in_one_thread_who_writes_in_another_joins_that_contact
     texts = [m["text"] for m in live.get(f"{H}/contacts/{first['contact']}/messages",
                                          "koordination").json()["messages"]]  # fmt: skip
     assert texts == ["Erste Frage", "Zweite Frage"]
+
+
+def test_a_chat_socket_without_its_token_is_closed_with_4401(live: Server) -> None:
+    ready(live, "a1")
+    mine, other = start_chat(live), start_chat(live)
+    for token in ("", "garbage", other["token"]):
+        url = f"{live.ws_url}{H}/chats/{mine['contact']}/ws?token={token}"
+        with connect(url, open_timeout=10) as ws, pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4401
