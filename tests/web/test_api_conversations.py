@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.web.server import Server
-from verbund.store import open_database
+from tests.web.server import Server, running_server, two_provider_config
+from verbund.store import open_database, sqlite_url
 from verbund.store.conversations import read_messages
 
 H = "/api/v1/hotlines/h1"
@@ -371,3 +372,13 @@ def test_a_chat_socket_without_its_token_is_closed_with_4401(live: Server) -> No
             ws.recv(timeout=5)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4401
+
+
+def test_the_chat_limits_are_settings(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "limits.db")
+    with running_server(url, two_provider_config("h1"), tmp_path, chat_starts="2") as strict:
+        assert strict.post(f"{H}/agents/a1/login", "koordination").is_success
+        answers = [
+            strict.post(f"{H}/chats", None, json={"topic": "termin"}).status_code for _ in range(3)
+        ]
+    assert answers == [201, 201, 429]

@@ -84,7 +84,7 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
     app.state.settings = settings
     app.state.signer = TokenSigner(settings.secret_key, settings.token_lifetime)
     app.state.chat_tokens = ChatTokens(settings.secret_key)
-    app.state.chat_limits = chat_api.chat_limits()
+    app.state.chat_limits = chat_api.chat_limits(settings)
     app.state.principals = {}
     app.state.metrics = Metrics(service)
 

@@ -9,7 +9,8 @@
 Starting a chat is an arrival like any other (``live_api.arrive``); its answer carries a token
 that opens this one chat (``X-Chat-Token``, or ``?token=`` for the WebSocket). Every message is
 stored before it is acknowledged. Chats started per client address and messages per chat are
-rate-limited (429 with Retry-After), and a message is at most 2,000 characters.
+rate-limited (settings ``chat_starts_per_minute``, ``chat_messages_per_minute``; 429 with
+Retry-After), and a message is at most 2,000 characters.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from fastapi.security import APIKeyHeader
 
 from verbund.engine import Channel, ContactAbandoned, ContactArrived, ContactEnded, ContactState
 from verbund.errors import VerbundError
-from verbund.service import ChatTokens, Hotline, JournalUnavailable, citizen_state
+from verbund.service import ChatTokens, Hotline, JournalUnavailable, Settings, citizen_state
 from verbund.service.conversations import for_citizen
 from verbund.store import StoreError
 from verbund.web.auth import service_of
@@ -54,9 +55,6 @@ chat_token = APIKeyHeader(
 ChatToken = Annotated[str | None, Depends(chat_token)]
 POSITION_EVERY = 2.0  # seconds: a waiting chat page learns its place at least this often
 
-CHAT_STARTS_PER_MINUTE = 30  # per client address
-MESSAGES_PER_MINUTE = 30  # per chat
-
 
 def tokens_of(request: Request | WebSocket) -> ChatTokens:
     tokens: ChatTokens = request.app.state.chat_tokens
@@ -68,11 +66,13 @@ def limits_of(request: Request) -> tuple[RateLimiter, RateLimiter]:
     return limits
 
 
-def chat_limits() -> tuple[RateLimiter, RateLimiter]:
-    """For ``create_app``: (chats started per address, messages per chat)."""
+def chat_limits(settings: Settings) -> tuple[RateLimiter, RateLimiter]:
+    """For ``create_app``: (chats started per client address, messages per chat)."""
     return (
-        RateLimiter(rate=CHAT_STARTS_PER_MINUTE, per=60.0, what="new chats from your address"),
-        RateLimiter(rate=MESSAGES_PER_MINUTE, per=60.0, what="messages in this chat"),
+        RateLimiter(
+            rate=settings.chat_starts_per_minute, per=60.0, what="new chats from your address"
+        ),
+        RateLimiter(rate=settings.chat_messages_per_minute, per=60.0, what="messages in this chat"),
     )
 
 
