@@ -66,6 +66,7 @@ def test_a_citizen_chats_with_an_agent_who_accepts_and_replies(
         offer = desk.locator("#offer-list .offer")
         expect(offer).to_be_visible()
         expect(offer).to_contain_text("Chat")
+        expect(offer.locator(".preview")).to_have_text("Guten Tag, ich brauche einen Impftermin.")
         desk.locator("body").press("a")
 
         panel = desk.locator("#contact-list .conversation")

@@ -99,6 +99,18 @@
     return found;
   }
 
+  // A ringing chat or social offer shows what the caller wrote first.
+  function preview(name) {
+    const node = el("blockquote", { class: "preview", "data-preview": name });
+    api("GET", `${base}/contacts/${encodeURIComponent(name)}/messages`)
+      .then((found) => {
+        const first = found.messages.find((m) => m.sender === "caller");
+        if (first && !node.textContent) node.textContent = first.text.slice(0, 300);
+      })
+      .catch(() => {}); // the offer works without it
+    return node;
+  }
+
   function renderOffers() {
     const contacts = byName();
     const offers = Object.entries(desk.offers || {}).sort((a, b) => a[1] - b[1]);
@@ -119,6 +131,7 @@
         { class: "offer", "data-contact": name, "aria-live": "assertive" },
         el("p", { class: "countdown", "data-expires": expires }, ""),
         contact ? contactDetails(contact) : null,
+        contact && (contact.channel === "chat" || contact.channel === "social") ? preview(name) : null,
         el(
           "div",
           { class: "actions" },
@@ -278,7 +291,12 @@
 
   function onConversationMessage(message) {
     const panel = conversations.get(message.contact);
-    if (!panel) return; // shown once the contact is on the desk: its history is loaded then
+    if (!panel) {
+      // Ringing: the first words go on the offer; the history is loaded once it is accepted.
+      const node = document.querySelector(`#offer-list [data-preview="${CSS.escape(message.contact)}"]`);
+      if (node && !node.textContent && message.sender === "caller") node.textContent = message.text.slice(0, 300);
+      return;
+    }
     if (message.type === "message") {
       addMessage(panel, message);
     } else if (message.type === "delivery") {
