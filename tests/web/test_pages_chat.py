@@ -57,6 +57,8 @@ def test_a_citizen_chats_with_an_agent_who_accepts_and_replies(
         expect(citizen.locator("h1")).to_have_text("Chatten Sie mit uns")
         expect(citizen.locator("#chat-status")).to_contain_text("Nummer 1 in der Warteschlange")
         expect(citizen.locator("#messages li.caller")).to_contain_text("einen Impftermin")
+        expect(citizen.locator("#chat-start")).to_be_hidden()
+        expect(citizen.locator("#new-chat")).to_be_hidden()
 
         log_in(desk, sqlite_server, "a1")
         expect(desk.locator("#connection")).to_have_text("Live")
@@ -93,8 +95,12 @@ def test_a_citizen_chats_with_an_agent_who_accepts_and_replies(
         citizen.click("#leave")
         expect(citizen.locator("#chat-status")).to_contain_text("Der Chat ist beendet.")
         expect(citizen.locator("#write-text")).to_be_disabled()
+        expect(citizen.locator("#leave")).to_be_hidden()
+        expect(citizen.locator("#new-chat")).to_be_visible()
         expect(panel.locator("li.system")).to_contain_text("Die Person hat den Chat verlassen.")
         expect(desk.locator("#status")).to_have_text("Nachbearbeitung")
+        expect(panel.locator("form.reply")).to_be_hidden()  # the history stays, the box goes
+        expect(panel.locator("li.agent")).to_be_visible()
         form = desk.locator("#contact-list form.wrap-up")
         form.locator("select[name=disposition]").select_option("appointment")
         form.locator("button[type=submit]").click()

@@ -224,7 +224,8 @@
       const found = await api("GET", `${base}/contacts/${encodeURIComponent(name)}/messages`);
       for (const message of found.messages) addMessage(panel, message);
     } catch (error) {
-      showError(error.message);
+      // e.g. a chat that came in through POST /contacts without a conversation: say so here
+      if (!panel.list.children.length) panel.list.append(el("li", { class: "system" }, error.message));
     }
   }
 
