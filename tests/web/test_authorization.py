@@ -8,7 +8,13 @@ The walk aims every request at provider B's things. Who may (``SCOPES``):
 * ``coordinator``: the coordinator only;
 * ``b-admin``: the coordinator and B's provider admin;
 * ``b-staff``: the coordinator and B's admin and supervisor;
-* ``b-agent``: the coordinator, B's admin and supervisor, and agent b1 themself.
+* ``b-agent``: the coordinator, B's admin and supervisor, and agent b1 themself;
+* ``b4-chat``: a web chat held by B's agent b4 — the coordinator and B's admin and supervisor
+  (not b1, another agent of the same provider).
+
+The citizen's chat routes are ``public`` with the chat's token (``X-Chat-Token``; paths and
+headers name the walk's chats as ``{chat}`` and ``{chat_token}``); without it they are 401 for
+everyone (``test_api_conversations``).
 
 A request that is allowed may still be refused by the engine (409: wrong state) or find nothing
 (404 for a thing already deleted); one that is not allowed must be 401 (no login), 403 or 404
@@ -44,7 +50,9 @@ ALLOWED = {
     "b-admin": {"koordination", "admin-b"},
     "b-staff": {"koordination", "admin-b", "chef-b"},
     "b-agent": {"koordination", "admin-b", "chef-b", "b1"},
+    "b4-chat": {"koordination", "admin-b", "chef-b"},
 }
+WALK: dict[str, str] = {}  # the walk's chats and their tokens, filled by the `walked` fixture
 B_CALLER = "+4930555000111"  # the caller of the contact held by b1: never shown to A
 
 
@@ -56,6 +64,7 @@ class Call:
     scope: str
     json: Any = None
     data: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
     before: Callable[[Server], None] | None = field(default=None, repr=False)
 
 
@@ -140,6 +149,25 @@ CALLS = [
     Call("GET", "/api/v1/hotlines/{hotline}/state", f"{H}/state", "everyone"),
     Call("GET", "/api/v1/hotlines/{hotline}/queues/{queue}", f"{H}/queues/termin:de:voice",
          "coordinator"),
+    Call("POST", "/api/v1/hotlines/{hotline}/chats", f"{H}/chats", "public",
+         json={"topic": "termin", "text": "Hallo"}),
+    Call("GET", "/api/v1/hotlines/{hotline}/chats/{contact}", f"{H}/chats/{{chat}}", "public",
+         headers={"X-Chat-Token": "{chat_token}"}),
+    Call("POST", "/api/v1/hotlines/{hotline}/chats/{contact}/messages",
+         f"{H}/chats/{{chat}}/messages", "public", json={"text": "Hallo"},
+         headers={"X-Chat-Token": "{chat_token}"}),
+    Call("POST", "/api/v1/hotlines/{hotline}/chats/{contact}/leave", f"{H}/chats/{{leaving}}/leave",
+         "public", headers={"X-Chat-Token": "{leaving_token}"}),
+    Call("GET", "/api/v1/hotlines/{hotline}/contacts/{contact}/messages",
+         f"{H}/contacts/{{chat}}/messages", "b4-chat"),
+    Call("POST", "/api/v1/hotlines/{hotline}/contacts/{contact}/messages",
+         f"{H}/contacts/{{chat}}/messages", "b4-chat", json={"text": "Antwort"}),
+    Call("POST", "/api/v1/hotlines/{hotline}/social/messages", f"{H}/social/messages",
+         "coordinator", json={"platform": "x", "thread": "walk", "sender": "u1",
+                              "topic": "termin", "text": "Hallo"}),
+    Call("GET", "/api/v1/hotlines/{hotline}/social/outbox", f"{H}/social/outbox", "coordinator"),
+    Call("POST", "/api/v1/hotlines/{hotline}/social/outbox/{message}/ack",
+         f"{H}/social/outbox/999999/ack", "coordinator", json={"state": "sent"}),
 ]  # fmt: skip
 ALLOWED["c-staff"] = {"koordination"}  # C's own users are not among the walkers
 # Lists: everyone may ask, but sees only their own (checked by test_lists_show_only_ones_own).
@@ -175,9 +203,24 @@ def _hold_contact_for_b1(server: Server) -> None:
     assert accepted.status_code == 200, accepted.text
 
 
+def _chats_held_by_b4(server: Server) -> None:
+    """Web chats: WALK["chat"] connected to b4 (a chat agent of B), WALK["leaving"] ringing."""
+    spec = {"provider": "B", "skills": {"termin:de": 1}, "capacity": {"voice": 1, "chat": 3}}
+    assert server.put(f"{H}/agents/b4", "koordination", json=spec).status_code == 200
+    server.post(f"{H}/agents/b4/login", "koordination")
+    server.post(f"{H}/agents/b4/ready", "koordination")
+    for name in ("chat", "leaving"):
+        started = server.post(f"{H}/chats", None, json={"topic": "termin", "text": "Hallo"})
+        assert started.status_code == 201, started.text
+        WALK[name], WALK[f"{name}_token"] = started.json()["contact"], started.json()["token"]
+    accepted = server.post(f"{H}/agents/b4/offers/{WALK['chat']}/accept", "koordination")
+    assert accepted.status_code == 200, accepted.text
+
+
 @pytest.fixture(scope="module")
 def walked(sqlite_server: Server) -> Server:
     _hold_contact_for_b1(sqlite_server)
+    _chats_held_by_b4(sqlite_server)
     return sqlite_server
 
 
@@ -192,12 +235,18 @@ def test_every_role_gets_exactly_what_it_may(walked: Server, call: Call) -> None
     for role in ORDER:
         if call.before is not None:
             call.before(walked)
-        path = call.path
+        path = call.path.format(**WALK)
+        headers = {k: v.format(**WALK) for k, v in (call.headers or {}).items()}
         json = call.json
         if call.template == "/api/v1/hotlines" and call.method == "POST":
             json = {**call.json, "name": f"walk-{next(_created)}"}
         response = walked.request(
-            call.method, path, None if role == "anonymous" else role, json=json, data=call.data
+            call.method,
+            path,
+            None if role == "anonymous" else role,
+            json=json,
+            data=call.data,
+            headers=headers,
         )
         outcomes[role] = response.status_code
         assert response.status_code < 500, f"{role}: {response.status_code} {response.text}"

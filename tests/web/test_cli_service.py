@@ -36,6 +36,8 @@ def test_serve_help_lists_every_setting_with_its_environment_variable() -> None:
         "VERBUND_MAX_INFLIGHT",
         "VERBUND_SNAPSHOT_EVERY",
         "VERBUND_LOG_LEVEL",
+        "VERBUND_CHAT_STARTS",
+        "VERBUND_CHAT_MESSAGES",
     ):
         assert variable in result.stdout
 

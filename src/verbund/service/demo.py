@@ -121,6 +121,13 @@ def demo_config(name: str = "116117") -> tuple[HotlineConfig, list[DemoUser]]:
     return HotlineConfig(name, topics, providers, tuple(agents), rules), users
 
 
+DEMO_CHAT_TEXTS = (
+    "Guten Tag, ich hätte gern einen Impftermin.",
+    "Wo in meiner Nähe kann ich mich impfen lassen?",
+    "Kann ich meinen Termin am Freitag verschieben?",
+)
+
+
 class DemoBots:
     """Callers, agents and a connected provider's ACD, played in real time."""
 
@@ -223,7 +230,11 @@ class DemoBots:
         self._serial += 1
         contact = f"demo-{self._serial}"
         self._callers[contact] = caller
-        self._spawn(self._send(ContactArrived(contact, caller, topic, language, channel)))
+        arrival = ContactArrived(contact, caller, topic, language, channel)
+        if channel is Channel.CHAT:
+            self._spawn(self._chat_arrives(arrival))
+        else:
+            self._spawn(self._send(arrival))
         patience = self.patience()
 
         async def give_up() -> None:
@@ -236,6 +247,26 @@ class DemoBots:
                     self._arrive(caller, topic, language, channel, attempt + 1)
 
         self._spawn(give_up())
+
+    async def _chat_arrives(self, arrival: ContactArrived) -> None:
+        """A chat arrives with its first message, as the web chat page sends it."""
+        await self._send(arrival)
+        line = self.service.hotline(self.hotline)
+        record = {
+            "contact": arrival.contact,
+            "channel": arrival.channel.value,
+            "topic": arrival.topic,
+            "language": arrival.language,
+            "caller": arrival.caller,
+        }
+        text = DEMO_CHAT_TEXTS[self._serial % len(DEMO_CHAT_TEXTS)]
+        try:
+            await self.service.conversations.open(line, record)
+            await self.service.conversations.append(
+                line, arrival.contact, sender="caller", text=text
+            )
+        except VerbundError as exc:
+            log.debug("demo: the chat of %s was not stored: %s", arrival.contact, exc)
 
     # --- agents ----------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from verbund.engine import (
 )
 from verbund.errors import VerbundError
 from verbund.service.bus import EventBus
+from verbund.service.conversations import Conversations
 from verbund.service.live import LiveView
 from verbund.service.runner import HotlineRunner, Outcome
 from verbund.service.settings import Settings
@@ -67,6 +68,7 @@ class Service:
         self.settings = settings
         self.clock = clock
         self.bus = EventBus()
+        self.conversations = Conversations(database, self.bus)
         self.hotlines: dict[str, Hotline] = {}
         self._create_lock = asyncio.Lock()
 

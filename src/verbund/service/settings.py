@@ -16,7 +16,13 @@ setting                                 environment                 default
 ``max_inflight`` (requests)             ``VERBUND_MAX_INFLIGHT``    ``2000``
 ``log_level``                           ``VERBUND_LOG_LEVEL``       ``info``
 ``service_level_target`` (seconds)      ``VERBUND_SL_TARGET``       ``20``
+``chat_starts_per_minute``              ``VERBUND_CHAT_STARTS``     ``30`` per client address
+``chat_messages_per_minute``            ``VERBUND_CHAT_MESSAGES``   ``30`` per web chat
 ======================================  ==========================  ===============================
+
+The chat limits count per client address as uvicorn sees it: behind a reverse proxy, let it pass
+``X-Forwarded-For`` (uvicorn trusts it from ``127.0.0.1``; ``FORWARDED_ALLOW_IPS`` for others),
+or every citizen shares the proxy's allowance.
 
 The TOML file (``verbund serve --config verbund.toml``) holds the same names at top level.
 """
@@ -55,6 +61,8 @@ ENVIRONMENT = {
     "max_inflight": "VERBUND_MAX_INFLIGHT",
     "log_level": "VERBUND_LOG_LEVEL",
     "service_level_target": "VERBUND_SL_TARGET",
+    "chat_starts_per_minute": "VERBUND_CHAT_STARTS",
+    "chat_messages_per_minute": "VERBUND_CHAT_MESSAGES",
 }
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -72,6 +80,8 @@ class Settings:
     max_inflight: int = 2000  # API requests in progress before new ones are shed (503)
     log_level: str = "info"
     service_level_target: float = 20.0  # answered within this counts for the service level
+    chat_starts_per_minute: int = 30  # web chats a client address may start (then 429)
+    chat_messages_per_minute: int = 30  # messages a citizen may write in one chat (then 429)
 
     def __post_init__(self) -> None:
         try:
@@ -88,7 +98,13 @@ class Settings:
                 raise SettingsError(f"{name} {getattr(self, name)!r}: expected seconds > 0")
         if not 0 <= self.flush_interval <= 1:
             raise SettingsError(f"flush_interval {self.flush_interval!r}: expected 0 to 1 s")
-        for name in ("snapshot_every", "max_pending", "max_inflight"):
+        for name in (
+            "snapshot_every",
+            "max_pending",
+            "max_inflight",
+            "chat_starts_per_minute",
+            "chat_messages_per_minute",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} {getattr(self, name)!r}: expected at least 1")
         if self.log_level not in LOG_LEVELS:

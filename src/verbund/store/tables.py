@@ -33,6 +33,9 @@ LANGUAGE = 35  # a BCP 47 tag
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 ROLES = ("coordinator", "provider_admin", "supervisor", "agent")
+SENDERS = ("caller", "agent", "system")  # who wrote a conversation message
+# Outbound (agent) messages: pending until the channel adapter took them, then sent or failed.
+DELIVERY_STATES = ("pending", "sent", "failed")
 PROVIDER_MODES = ("pooled", "connected")
 CHANNELS = ("voice", "chat", "social")
 
@@ -289,4 +292,55 @@ caller_feedback = sa.Table(  # thanks and ratings callers leave, for the agent w
     sa.UniqueConstraint("hotline", "contact"),
     sa.Index(None, "hotline", "agent", "at"),
     sa.CheckConstraint("stars IS NULL OR (stars >= 1 AND stars <= 5)", name="stars"),
+)
+
+
+conversations = sa.Table(  # a chat or social contact's thread (migration 0003)
+    "conversations",
+    metadata,
+    sa.Column("hotline", sa.String(NAME), primary_key=True),
+    sa.Column("contact", sa.String(NAME), primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # chat or social
+    sa.Column("topic", sa.String(NAME), nullable=False),
+    sa.Column("language", sa.String(LANGUAGE), nullable=False),
+    sa.Column("caller", sa.Text(), nullable=False),  # chat session or "platform:user" id
+    sa.Column("platform", sa.String(32), nullable=True),  # social: messenger, instagram, x…
+    sa.Column("thread", sa.String(NAME), nullable=True),  # social: the platform's conversation id
+    sa.Column("started", sa.Double(), nullable=False),
+    sa.Column("messages", sa.Integer(), nullable=False, server_default="0"),  # the last seq
+    _hotline_fk("CASCADE"),
+    sa.Index(None, "hotline", "platform", "thread"),
+    sa.CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
+)
+
+conversation_messages = sa.Table(  # every message of a conversation, in order (migration 0003)
+    "conversation_messages",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hotline", sa.String(NAME), nullable=False),
+    sa.Column("contact", sa.String(NAME), nullable=False),
+    sa.Column("seq", sa.Integer(), nullable=False),  # 1, 2, … within the conversation
+    sa.Column("sender", sa.String(16), nullable=False),  # caller, agent, system
+    sa.Column("agent", sa.String(NAME), nullable=True),  # sender agent: who wrote it
+    sa.Column("provider", sa.String(NAME), nullable=True),  # … and their provider
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("at", sa.Double(), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # as its conversation's
+    sa.Column("delivery", sa.String(16), nullable=True),  # outbound only: see DELIVERY_STATES
+    sa.Column("delivery_detail", sa.Text(), nullable=True),  # what the adapter said on failure
+    sa.Column("external_id", sa.String(NAME), nullable=True),  # the platform's message id
+    sa.ForeignKeyConstraint(
+        ["hotline", "contact"],
+        ["conversations.hotline", "conversations.contact"],
+        ondelete="CASCADE",
+    ),
+    sa.UniqueConstraint("hotline", "contact", "seq"),
+    # An adapter that posts the same platform message twice stores it once.
+    sa.UniqueConstraint("hotline", "contact", "external_id"),
+    sa.Index(None, "hotline", "delivery", "id"),
+    sa.CheckConstraint(_one_of("sender", SENDERS), name="sender"),
+    sa.CheckConstraint(
+        "delivery IS NULL OR " + _one_of("delivery", DELIVERY_STATES), name="delivery"
+    ),
+    sa.CheckConstraint("seq >= 1", name="seq"),
 )

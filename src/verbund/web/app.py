@@ -24,8 +24,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from verbund.errors import VerbundError
-from verbund.service import Service, Settings, TokenSigner
-from verbund.web import config_api, live_api, login, ops, pages, ws
+from verbund.service import ChatTokens, Service, Settings, TokenSigner
+from verbund.web import (
+    chat_api,
+    chat_page,
+    config_api,
+    conversation_api,
+    live_api,
+    login,
+    ops,
+    pages,
+    ws,
+)
 from verbund.web.errors import error_response, invalid_response
 from verbund.web.lean import LeanRoutes
 from verbund.web.metrics import Metrics
@@ -35,7 +45,14 @@ __all__ = ["create_app"]
 log = logging.getLogger("verbund.web")
 
 
-API_ROUTERS = (login.router, config_api.router, live_api.router, ws.router)
+API_ROUTERS = (
+    login.router,
+    config_api.router,
+    live_api.router,
+    conversation_api.router,
+    chat_api.router,
+    ws.router,
+)
 
 
 def create_app(service: Service, settings: Settings, *, manage_service: bool = True) -> FastAPI:
@@ -65,6 +82,8 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
     app.state.service = service
     app.state.settings = settings
     app.state.signer = TokenSigner(settings.secret_key, settings.token_lifetime)
+    app.state.chat_tokens = ChatTokens(settings.secret_key)
+    app.state.chat_limits = chat_api.chat_limits(settings)
     app.state.principals = {}
     app.state.metrics = Metrics(service)
 
@@ -74,6 +93,7 @@ def create_app(service: Service, settings: Settings, *, manage_service: bool = T
         app.include_router(router, prefix="/api/v1")
     app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(chat_page.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 

@@ -27,6 +27,7 @@ from verbund.store import StoreError
 __all__ = [
     "Conflict",
     "Forbidden",
+    "TooManyRequests",
     "Unauthenticated",
     "error_response",
     "invalid_response",
@@ -46,12 +47,21 @@ class Conflict(VerbundError):
     """The request conflicts with what exists (409)."""
 
 
+class TooManyRequests(VerbundError):
+    """A public endpoint was used faster than its limit (429, with ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 STATUS: list[tuple[type[BaseException], int]] = [
     (Overloaded, 503),
     (JournalUnavailable, 503),
     (Unauthenticated, 401),
     (AccountError, 401),
     (Forbidden, 403),
+    (TooManyRequests, 429),
     (UnknownHotline, 404),
     (UnknownEntity, 404),
     (HotlineExists, 409),
@@ -74,7 +84,7 @@ def error_response(exc: VerbundError) -> JSONResponse:
     """The answer to ``exc``: its status, its message, and the headers that status asks for."""
     status = status_of(exc)
     headers = {}
-    if isinstance(exc, Overloaded):
+    if isinstance(exc, Overloaded | TooManyRequests):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     elif status == 503:
         headers["Retry-After"] = "1"

@@ -141,9 +141,8 @@ async def contact_arrived(
 ) -> ContactAnswer:
     require_coordinator(principal)
     line = _hotline(request, hotline)
-    contact = body.contact or uuid.uuid4().hex
     command = ContactArrived(
-        contact,
+        body.contact or uuid.uuid4().hex,
         body.caller,
         body.topic,
         body.language,
@@ -151,10 +150,17 @@ async def contact_arrived(
         body.priority,
         body.callback,
     )
+    return await arrive(line, command)
+
+
+async def arrive(line: Hotline, command: ContactArrived) -> ContactAnswer:
+    """Submit an arrival (a call, a web chat, a social message) and answer with the engine's
+    decision, the place in the queue and the expected wait included."""
+    contact = command.contact
     result = answer(contact, await _submit(line, command))
     if result.status in ("queued", "callback_waiting") and result.position is None:
         result.position = line.runner.engine.position(contact) if line.runner.engine else None
-        key = QueueKey(body.topic, body.language, Channel(body.channel))
+        key = QueueKey(command.topic, command.language, command.channel)
         if result.ewt is None and line.runner.engine is not None and result.position:
             result.ewt = line.runner.engine.queue_ewt(key)
     return result

@@ -502,6 +502,17 @@ async def _desk(request: Request, hotline: str, agent: str, principal: Principal
         "failed": _("Not done: %(detail)s"),
         "dispositions": _dispositions(_),
         "callback": _("Callback"),
+        "conversation": _("Conversation history"),
+        "reply": _("Reply"),
+        "send": _("Send"),
+        "reply_hint": _("Enter sends, Shift+Enter starts a new line, Esc leaves the box."),
+        "senders": {"caller": _("Caller"), "agent": _("Agent"), "system": _("System")},
+        "system_texts": {"caller_left": _("The caller has left the chat.")},
+        "delivery": {
+            "pending": _("not sent yet"),
+            "sent": _("sent"),
+            "failed": _("could not be sent"),
+        },
     }
     return render(
         request,

@@ -166,3 +166,142 @@ class Accepted(BaseModel):
 
 class Problem(BaseModel):
     detail: str
+
+
+# --- conversations: web chat, social media, the agent's replies ----------------------------------
+
+MESSAGE_LENGTH = 2000
+MessageText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MESSAGE_LENGTH,
+        pattern=r"\S",
+        description=f"the message: 1 to {MESSAGE_LENGTH} characters, not only spaces",
+    ),
+]
+
+
+class MessageBody(Strict):
+    text: MessageText
+
+
+class ChatStart(Strict):
+    topic: Name
+    language: Language = "de"
+    text: MessageText | None = Field(default=None, description="the citizen's first message")
+
+
+class CitizenMessage(BaseModel):
+    """A message as the citizen's chat page sees it (no agent names)."""
+
+    seq: int
+    sender: Literal["caller", "agent", "system"]
+    text: str
+    at: float
+
+
+class ChatStarted(BaseModel):
+    contact: str
+    token: str | None = Field(
+        description="opens this chat: send it as X-Chat-Token (None when refused)"
+    )
+    state: Literal["waiting", "connected", "ended", "rejected"]
+    position: int | None = None
+    ewt: float | None = None
+    reason: str | None = None
+    retry_after: float | None = None
+    messages: list[CitizenMessage] = Field(default_factory=list)
+
+
+class ChatState(BaseModel):
+    contact: str
+    state: Literal["waiting", "connected", "ended"]
+    position: int | None = None
+    ewt: float | None = None
+    messages: list[CitizenMessage]
+
+
+class StaffMessage(BaseModel):
+    """A message as the agent's desk and the channel adapters see it."""
+
+    id: int
+    seq: int
+    sender: Literal["caller", "agent", "system"]
+    agent: str | None = None
+    text: str
+    at: float
+    channel: ChannelName
+    delivery: Literal["pending", "sent", "failed"] | None = Field(
+        default=None, description="outbound only: pending until the channel adapter sent it"
+    )
+
+
+class ConversationOut(BaseModel):
+    contact: str
+    channel: ChannelName
+    topic: str
+    language: str
+    caller: str = Field(
+        description="masked but for the last four characters, but for the coordinator"
+    )
+    platform: str | None = None
+    messages: list[StaffMessage]
+
+
+Platform = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        description="the social network: messenger, instagram, whatsapp, x, …",
+    ),
+]
+
+
+class SocialInbound(Strict):
+    platform: Platform
+    thread: Name = Field(description="the platform's conversation id")
+    sender: str = Field(min_length=1, max_length=200, description="the platform's user id")
+    text: MessageText
+    topic: Name = Field(description="for a new contact: the topic it queues for")
+    language: Language = "de"
+    message_id: Name | None = Field(
+        default=None, description="the platform's message id: a message posted twice is kept once"
+    )
+
+
+class SocialAccepted(BaseModel):
+    contact: str
+    new_contact: bool = Field(description="the message started a new contact")
+    duplicate: bool = Field(description="this message_id was posted before; nothing was added")
+    message: StaffMessage
+    answer: ContactAnswer | None = Field(
+        default=None, description="for a new contact: the engine's answer to its arrival"
+    )
+
+
+class OutboxItem(BaseModel):
+    id: int
+    contact: str
+    seq: int
+    platform: str | None
+    thread: str | None
+    recipient: str = Field(description="the platform's user id the reply goes to")
+    text: str
+    at: float
+
+
+class DeliveryReport(Strict):
+    state: Literal["sent", "failed"]
+    detail: str | None = Field(default=None, max_length=1000, description="why it failed")
+
+
+class DeliveryAnswer(BaseModel):
+    id: int
+    contact: str
+    delivery: Literal["pending", "sent", "failed"]
+
+
+class ChatLeft(BaseModel):
+    contact: str
+    state: Literal["waiting", "connected", "ended"]

@@ -44,8 +44,12 @@ const Verbund = (() => {
     return { close: () => socket && socket.close() };
   }
 
-  async function api(method, path, body) {
-    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  async function api(method, path, body, headers) {
+    const options = {
+      method,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", ...(headers || {}) },
+    };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);

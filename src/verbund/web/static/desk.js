@@ -1,5 +1,6 @@
-// The agent desktop: status, ringing offers with a countdown, the conversation, wrap-up,
-// callbacks. Live over the agent WebSocket; after a drop it reconnects and gets the whole desk.
+// The agent desktop: status, ringing offers with a countdown, the conversation (for chats and
+// social messages: the history and a reply box), wrap-up, callbacks. Live over the agent
+// WebSocket; after a drop it reconnects and gets the whole desk.
 "use strict";
 
 (() => {
@@ -12,6 +13,9 @@
   let desk = page.desk;
   let shown = { offers: null, contacts: null, callbacks: null };
   let refreshTimer = null;
+  // Chat and social contacts held: contact -> its conversation panel (kept across re-renders,
+  // so that a half-written reply survives another contact arriving).
+  const conversations = new Map();
 
   const $ = (id) => document.getElementById(id);
   const now = () => Date.now() / 1000 + clockOffset;
@@ -95,6 +99,18 @@
     return found;
   }
 
+  // A ringing chat or social offer shows what the caller wrote first.
+  function preview(name) {
+    const node = el("blockquote", { class: "preview", "data-preview": name });
+    api("GET", `${base}/contacts/${encodeURIComponent(name)}/messages`)
+      .then((found) => {
+        const first = found.messages.find((m) => m.sender === "caller");
+        if (first && !node.textContent) node.textContent = first.text.slice(0, 300);
+      })
+      .catch(() => {}); // the offer works without it
+    return node;
+  }
+
   function renderOffers() {
     const contacts = byName();
     const offers = Object.entries(desk.offers || {}).sort((a, b) => a[1] - b[1]);
@@ -115,6 +131,7 @@
         { class: "offer", "data-contact": name, "aria-live": "assertive" },
         el("p", { class: "countdown", "data-expires": expires }, ""),
         contact ? contactDetails(contact) : null,
+        contact && (contact.channel === "chat" || contact.channel === "social") ? preview(name) : null,
         el(
           "div",
           { class: "actions" },
@@ -173,6 +190,122 @@
     return form;
   }
 
+  function clock(at) {
+    const when = new Date(at * 1000);
+    return `${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
+  }
+
+  function deliveryLabel(message) {
+    return message.sender === "agent" && message.delivery && message.delivery !== "sent"
+      ? T.delivery[message.delivery] || message.delivery
+      : "";
+  }
+
+  function addMessage(panel, message) {
+    const existing = panel.list.querySelector(`li[data-seq="${message.seq}"]`);
+    if (existing) return;
+    const text = message.sender === "system" ? T.system_texts[message.text] || message.text : message.text;
+    const who = message.sender === "agent" && message.agent ? `${T.senders.agent} ${message.agent}` : T.senders[message.sender];
+    const item = el(
+      "li",
+      { class: `message ${message.sender}`, "data-seq": message.seq, "data-id": message.id },
+      el("span", { class: "who" }, who),
+      el("span", { class: "text" }, text),
+      el("time", {}, clock(message.at)),
+      el("span", { class: "delivery" }, deliveryLabel(message)),
+    );
+    const later = [...panel.list.children].find((li) => Number(li.dataset.seq) > message.seq);
+    panel.list.insertBefore(item, later || null);
+    panel.list.scrollTop = panel.list.scrollHeight;
+  }
+
+  async function loadConversation(name, panel) {
+    try {
+      const found = await api("GET", `${base}/contacts/${encodeURIComponent(name)}/messages`);
+      for (const message of found.messages) addMessage(panel, message);
+    } catch (error) {
+      // e.g. a chat that came in through POST /contacts without a conversation: say so here
+      if (!panel.list.children.length) panel.list.append(el("li", { class: "system" }, error.message));
+    }
+  }
+
+  async function sendReply(name, panel) {
+    const text = panel.input.value.trim();
+    if (!text) return;
+    panel.input.disabled = true;
+    try {
+      const message = await api("POST", `${base}/contacts/${encodeURIComponent(name)}/messages`, { text });
+      addMessage(panel, message);
+      panel.input.value = "";
+      showError(null);
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      panel.input.disabled = false;
+      panel.input.focus();
+    }
+  }
+
+  function conversationPanel(contact) {
+    let panel = conversations.get(contact.contact);
+    if (!panel) {
+      const list = el("ol", { class: "messages", "aria-label": T.conversation, "aria-live": "polite" });
+      const input = el("textarea", {
+        name: "reply",
+        rows: 2,
+        maxlength: 2000,
+        "aria-label": T.reply,
+        "aria-describedby": `hint-${contact.contact}`,
+      });
+      const form = el(
+        "form",
+        { class: "reply" },
+        input,
+        el("button", { type: "submit", class: "primary send" }, T.send),
+        el("p", { class: "hint", id: `hint-${contact.contact}` }, T.reply_hint),
+      );
+      const node = el(
+        "section",
+        { class: "conversation", "data-conversation": contact.contact, "aria-label": T.conversation },
+        list,
+        form,
+      );
+      panel = { node, list, form, input, focused: false };
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        sendReply(contact.contact, panel);
+      });
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          form.requestSubmit();
+        } else if (event.key === "Escape") {
+          input.blur();
+        }
+      });
+      conversations.set(contact.contact, panel);
+      loadConversation(contact.contact, panel);
+    }
+    panel.form.hidden = contact.state !== "connected";
+    return panel;
+  }
+
+  function onConversationMessage(message) {
+    const panel = conversations.get(message.contact);
+    if (!panel) {
+      // Ringing: the first words go on the offer; the history is loaded once it is accepted.
+      const node = document.querySelector(`#offer-list [data-preview="${CSS.escape(message.contact)}"]`);
+      if (node && !node.textContent && message.sender === "caller") node.textContent = message.text.slice(0, 300);
+      return;
+    }
+    if (message.type === "message") {
+      addMessage(panel, message);
+    } else if (message.type === "delivery") {
+      const item = panel.list.querySelector(`li[data-id="${message.id}"]`);
+      if (item) item.querySelector(".delivery").textContent = deliveryLabel({ sender: "agent", delivery: message.delivery });
+    }
+  }
+
   function renderContacts() {
     const held = desk.contacts.filter((c) => c.state === "connected" || c.state === "wrap_up");
     const signature = JSON.stringify(held.map((c) => [c.contact, c.state]));
@@ -186,6 +319,10 @@
     }
     shown.contacts = signature;
     const list = $("contact-list");
+    const typing = [...conversations.values()].find((p) => document.activeElement === p.input);
+    for (const name of conversations.keys()) {
+      if (!held.some((c) => c.contact === name)) conversations.delete(name);
+    }
     list.replaceChildren();
     if (!held.length) {
       list.append(el("p", { class: "empty" }, T.no_contact));
@@ -197,6 +334,11 @@
         { class: `contact ${contact.state}`, "data-contact": contact.contact },
         contactDetails(contact),
       );
+      let panel = null;
+      if (contact.channel === "chat" || contact.channel === "social") {
+        panel = conversationPanel(contact);
+        card.append(panel.node);
+      }
       if (contact.state === "connected") {
         card.append(
           el(
@@ -216,6 +358,13 @@
         card.append(wrapUpForm(contact));
       }
       list.append(card);
+      if (panel && contact.state === "connected") {
+        panel.list.scrollTop = panel.list.scrollHeight;
+        if (typing === panel || (!typing && !panel.focused)) {
+          panel.focused = true; // a new chat: the reply box is ready for typing
+          panel.input.focus();
+        }
+      }
     }
   }
 
@@ -326,6 +475,10 @@
         const { type, ...rest } = message;
         desk = rest;
         render();
+        // (Re)connected: messages that came while the socket was down are in the history.
+        for (const [name, panel] of conversations) loadConversation(name, panel);
+      } else if (message.type === "message" || message.type === "delivery") {
+        onConversationMessage(message);
       } else {
         scheduleRefresh();
       }
