@@ -100,7 +100,8 @@ class AvailabilityIndex:
     __slots__ = ("_index",)
 
     def __init__(self) -> None:
-        # queue -> level -> provider -> agents (only non-empty entries are kept)
+        # queue -> level -> provider -> agents (only non-empty entries are kept, at every depth,
+        # so that a queue nobody is available for has no entry at all)
         self._index: dict[QueueKey, dict[int, dict[str, AgentSet]]] = {}
 
     def add(self, agent: Agent, channels: tuple[Channel, ...]) -> None:
@@ -112,16 +113,21 @@ class AvailabilityIndex:
             agents[agent.name] = None
 
     def discard(self, agent: Agent, channels: tuple[Channel, ...]) -> None:
+        index = self._index
         for queue, level in agent.queue_levels(channels):
-            by_provider = self._index[queue][level]
+            by_level = index[queue]
+            by_provider = by_level[level]
             agents = by_provider[agent.provider]
             del agents[agent.name]
             if not agents:
                 del by_provider[agent.provider]
+                if not by_provider:
+                    del by_level[level]
+                    if not by_level:
+                        del index[queue]
 
     def levels(self, queue: QueueKey) -> dict[int, dict[str, AgentSet]] | None:
         return self._index.get(queue)
 
     def has_any(self, queue: QueueKey) -> bool:
-        levels = self._index.get(queue)
-        return levels is not None and any(levels.values())
+        return queue in self._index

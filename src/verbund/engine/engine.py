@@ -111,6 +111,7 @@ from verbund.engine.states import (
     AGENT_HELD_CONTACT_STATES,
     CONTACT_TRANSITIONS,
     NEW,
+    PRESENCE_STATUS,
     TERMINAL_CONTACT_STATES,
     AgentEvent,
     AgentPresence,
@@ -142,13 +143,25 @@ _ACTIVE_STATES = frozenset(
 )
 _OFFERED_STATES = (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)
 
+# Per state, what _set_state asks of it: (terminal, blocks a duplicate, held by an agent); one
+# lookup instead of three.
+_STATE_KINDS = {
+    state: (
+        state in TERMINAL_CONTACT_STATES,
+        state in _ACTIVE_STATES,
+        state in AGENT_HELD_CONTACT_STATES,
+    )
+    for state in ContactState
+}
+
 # (due, sequence, kind, contact, contact's epoch when set, lane or -1 if in the heap itself)
 Timer = tuple[float, int, int, str, int, int]
 
 # The shape of an engine's state, for snapshots (pickles): bump it whenever the internal state
 # changes shape, so that a snapshot of another shape refuses to load and recovery replays the
-# journal instead. 2: timers in lanes; agents know their idle channels.
-STATE_FORMAT = 2
+# journal instead. 2: timers in lanes; agents know their idle channels. 3: queues keep their
+# places in ``Places`` (blocks with their lengths) instead of sortedcontainers' SortedList.
+STATE_FORMAT = 3
 
 
 class Contact:
@@ -302,7 +315,9 @@ class Engine:
             raise CommandRefused(f"{type(command).__name__} is not an engine command")
         out: list[Effect] = []
         self._out = out
-        self._fire_timers(now)
+        timers = self._timers
+        if timers and timers[0][0] <= now:
+            self._fire_timers(now)
         self.now = now
         try:
             handler(self, command)
@@ -508,18 +523,20 @@ class Engine:
             return
 
         destination = self._destination(contact)
-        if destination is None and reclaim is None:
-            ewt = self._ewt(queue, queue.position(priority, place))
-            refusal = admission(self._rules, queue.waiting, ewt, queue.serving, queue.aht)
+        if destination is not None:
+            self._admit(contact, queue, ContactEvent.ARRIVE, enqueue=False)
+            self._deliver(contact, destination)
+            return
+        # Its position is the same before and after it joins: the places ahead of it.
+        position = queue.position(priority, place)
+        ewt = self._ewt(queue, position)
+        rules = self._rules
+        if reclaim is None and (rules.max_ewt is not None or rules.max_queue_length is not None):
+            refusal = admission(rules, queue.waiting, ewt, queue.serving, queue.aht)
             if refusal is not None:
                 self._reject(contact, *refusal)
                 return
-        self._admit(contact, queue, ContactEvent.ARRIVE, enqueue=destination is None)
-        if destination is not None:
-            self._deliver(contact, destination)
-            return
-        position = queue.position(priority, place)
-        ewt = self._ewt(queue, position)
+        self._admit(contact, queue, ContactEvent.ARRIVE)
         self._out.append(AnnounceWait(name, position, ewt))
         self._maybe_offer_callback(contact, ewt)
         self._schedule_waiting_timers(contact)
@@ -1040,14 +1057,12 @@ class Engine:
             state = next_contact_state(contact.name, contact.state, event)
         contact.state = state
         contact.epoch += 1
-        if state in TERMINAL_CONTACT_STATES:
+        terminal, active, held = _STATE_KINDS[state]
+        if terminal:
             self._contacts.pop(contact.name, None)
-        if (
-            state not in _ACTIVE_STATES
-            and self._active_by_caller.get(contact.caller) == contact.name
-        ):
+        if not active and self._active_by_caller.get(contact.caller) == contact.name:
             del self._active_by_caller[contact.caller]
-        held_by = agent or (contact.agent if state in AGENT_HELD_CONTACT_STATES else None)
+        held_by = agent or (contact.agent if held else None)
         self._out.append(ContactStateChanged(contact.name, state, held_by, provider))
 
     def _enqueue(self, contact: Contact, queue: ContactQueue) -> None:
@@ -1097,15 +1112,18 @@ class Engine:
         interval = self._rules.announce_interval
         if interval is not None and contact.state is ContactState.QUEUED:
             self._set_timer(self.now + interval, _ANNOUNCE, contact)
-        levels = self._level_agents.get((contact.queue.topic, contact.queue.language))
+        queue = contact.queue
+        levels = self._level_agents.get((queue.topic, queue.language))
         if levels:
             self._schedule_level_timers(contact, sorted(levels))
 
     def _schedule_level_timers(self, contact: Contact, levels: Iterable[int]) -> None:
         first_arrival = contact.place[0]
+        level_wait = self._rules.level_wait
+        now = self.now
         for level in levels:
-            due = first_arrival + self._rules.level_wait(level)
-            if due > self.now:
+            due = first_arrival + level_wait(level)
+            if due > now:
                 self._set_timer(due, _LEVEL_JOINS, contact, _LEVEL_JOINS + level)
 
     def _schedule_level_timers_of_waiting(self, skill_levels: list[tuple[Skill, int]]) -> None:
@@ -1160,38 +1178,56 @@ class Engine:
             yield from queue
 
     def _fire_timers(self, now: float) -> None:
+        """Fire every timer due up to ``now`` in (due, sequence) order. A lane's head leaves the
+        heap to fire; the lane's next timers then fire straight from the lane for as long as
+        they come before everything in the heap, and only the first that does not goes back
+        into it (two heap operations per run of a lane, not per timer)."""
         timers = self._timers
-        if not timers or timers[0][0] > now:
-            return
-        contacts = self._contacts
         lanes = self._lanes
-        heappop, heappush = heapq.heappop, heapq.heappush
         while timers and timers[0][0] <= now:
-            due, _, kind, name, epoch, lane = heappop(timers)
-            if lane >= 0:
-                queue = lanes[lane]
-                queue.popleft()
-                if queue:
-                    heappush(timers, queue[0])
-            contact = contacts.get(name)
-            if contact is None or contact.epoch != epoch:
+            timer = heapq.heappop(timers)
+            number = timer[5]
+            if number < 0:
+                self._fire(timer)
                 continue
-            self.now = due
-            if kind == _OFFER_EXPIRES:
-                self._return_offer(contact, self._agents[contact.agent], ContactEvent.EXPIRE)  # type: ignore[index]
-            elif kind == _WRAP_UP_ENDS:
-                self._complete(contact, self._agents[contact.agent])  # type: ignore[index]
-            elif kind == _ANNOUNCE:
-                self._announce(contact)
-            elif kind == _CALLBACK_DUE:
-                self._enqueue(contact, self._queues[contact.queue])
-                self._place(contact)
-                if contact.in_queue:  # the level timers set before the dial are void now
-                    self._schedule_waiting_timers(contact)
-            elif contact.in_queue:  # _LEVEL_JOINS: agents of a lower level may now take it
-                self._place(contact)
+            lane = lanes[number]
+            if number == _ANNOUNCE:
+                self._announce_lane(lane, now)
+                continue
+            while True:
+                # The fired timer stays at the head of its lane while it fires, so that a timer
+                # it sets in the same lane queues up behind it instead of entering the heap.
+                self._fire(timer)
+                lane.popleft()
+                if not lane:
+                    break
+                timer = lane[0]
+                if timer[0] > now or (timers and timers[0] < timer):
+                    heapq.heappush(timers, timer)
+                    break
+
+    def _fire(self, timer: Timer) -> None:
+        due, _, kind, name, epoch, _ = timer
+        contact = self._contacts.get(name)
+        if contact is None or contact.epoch != epoch:
+            return  # cancelled: the contact moved on (or finished) since the timer was set
+        self.now = due
+        if kind == _OFFER_EXPIRES:
+            self._return_offer(contact, self._agents[contact.agent], ContactEvent.EXPIRE)  # type: ignore[index]
+        elif kind == _WRAP_UP_ENDS:
+            self._complete(contact, self._agents[contact.agent])  # type: ignore[index]
+        elif kind == _ANNOUNCE:
+            self._announce(contact)
+        elif kind == _CALLBACK_DUE:
+            self._enqueue(contact, self._queues[contact.queue])
+            self._place(contact)
+            if contact.in_queue:  # the level timers set before the dial are void now
+                self._schedule_waiting_timers(contact)
+        elif contact.in_queue:  # _LEVEL_JOINS: agents of a lower level may now take it
+            self._place(contact)
 
     def _announce(self, contact: Contact) -> None:
+        """A periodic announcement off its lane (set due before the last of the lane)."""
         interval = self._rules.announce_interval
         if interval is None:  # switched off since this announcement was scheduled
             return
@@ -1202,6 +1238,49 @@ class Engine:
         if not contact.callback_offered:
             self._maybe_offer_callback(contact, ewt)
         self._set_timer(self.now + interval, _ANNOUNCE, contact)
+
+    def _announce_lane(self, lane: deque[Timer], now: float) -> None:
+        """Fire the periodic announcements at the head of their lane, one after the other, as
+        long as they fall due up to ``now`` and before every timer in the heap; then put the
+        lane's next one back into the heap. The heap already gave up the head. Announcing
+        changes no state another timer reads, so this is the same order as popping each
+        from the heap, without the two heap operations per announcement; it is most of the
+        timer work when many wait (every waiting caller, every ``announce_interval``)."""
+        timers = self._timers
+        contacts = self._contacts
+        queues = self._queues
+        out = self._out
+        interval = self._rules.announce_interval  # None: switched off since they were set
+        callback_ewt = self._rules.callback_offer_ewt
+        while True:
+            due, _, _, name, epoch, _ = lane.popleft()
+            contact = contacts.get(name)
+            if contact is not None and contact.epoch == epoch and interval is not None:
+                queue = queues[contact.queue]
+                position = queue.position(contact.priority, contact.place)
+                ewt = expected_wait(position, queue.aht, queue.serving)
+                out.append(AnnounceWait(name, position, ewt))
+                if (
+                    callback_ewt is not None
+                    and not contact.callback_offered
+                    and (ewt is None or ewt > callback_ewt)
+                ):
+                    contact.callback_offered = True
+                    out.append(OfferCallback(name, ewt))
+                # The next one, as _set_timer would set it (never through it: the lane's head
+                # is out of the heap while this runs).
+                self._timer_seq += 1
+                again = (due + interval, self._timer_seq, _ANNOUNCE, name, epoch, _ANNOUNCE)
+                if not lane or lane[-1][0] <= again[0]:
+                    lane.append(again)
+                else:
+                    heapq.heappush(timers, (*again[:5], -1))
+            if not lane:
+                return
+            head = lane[0]
+            if head[0] > now or (timers and timers[0] < head):
+                heapq.heappush(timers, head)
+                return
 
     def _refresh_availability(self, agent: Agent, *, moved: bool = False) -> None:
         channels = agent.free_channels()
@@ -1221,7 +1300,12 @@ class Engine:
     def _publish_statuses(self) -> None:
         contacts = self._contacts
         for agent in self._touched.values():
-            status = agent_status(agent.presence, [contacts[name].state for name in agent.held])
+            held = agent.held
+            status = (
+                agent_status(agent.presence, [contacts[name].state for name in held])
+                if held
+                else PRESENCE_STATUS[agent.presence]
+            )
             reason = agent.reason if agent.presence is AgentPresence.NOT_READY else None
             if (status is not agent.status or reason != agent.shown_reason) and (
                 self._agents.get(agent.name) is agent

@@ -1,8 +1,9 @@
 """Waiting contacts of one queue, in order: priority (higher first), then first arrival.
 
-Each priority has its own sorted list of ``(first_arrival, sequence, contact)``. New arrivals land
-at the end of their list; a reclaimed redial, a declined offer or a callback due again goes back to
-its original place. Every operation costs O(log n) in the number waiting, and finding the best
+Each priority has its own sorted list of ``(first_arrival, sequence, contact)`` (``Places``). New
+arrivals land at the end of their list; a reclaimed redial, a declined offer or a callback due
+again goes back to its original place. Adding, removing and finding a contact's position cost a
+few C-level bisections and a sum over block lengths, however many wait, and finding the best
 contact a given skill level may take looks only at the head of each priority's list: the head is
 the longest waiting, so if it has not waited long enough for that level, nobody behind it has.
 """
@@ -11,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sortedcontainers import SortedList
-
 from verbund.engine.config import QueueKey
+from verbund.engine.places import Place, Places
 
-Place = tuple[float, int, str]  # (first arrival, arrival sequence, contact id)
+__all__ = ["ContactQueue", "Place"]
 
 
 class ContactQueue:
@@ -32,7 +32,7 @@ class ContactQueue:
 
     def __init__(self, key: QueueKey, aht: float) -> None:
         self.key = key
-        self._by_priority: dict[int, SortedList[Place]] = {}
+        self._by_priority: dict[int, Places] = {}
         self._priorities: list[int] = []  # descending
         self.waiting = 0
         self.live = 0  # of them, calls on the line (the rest are callbacks); kept by the engine
@@ -43,7 +43,7 @@ class ContactQueue:
     def add(self, priority: int, place: Place) -> None:
         places = self._by_priority.get(priority)
         if places is None:
-            places = self._by_priority[priority] = SortedList()
+            places = self._by_priority[priority] = Places()
             self._priorities.append(priority)
             self._priorities.sort(reverse=True)
         places.add(place)
@@ -55,13 +55,17 @@ class ContactQueue:
 
     def position(self, priority: int, place: Place) -> int:
         """1-based place of a contact that is (or would be) at ``place``."""
+        by_priority = self._by_priority
+        places = by_priority.get(priority)
+        if places is not None and len(by_priority) == 1:  # the common case: one priority
+            return places.rank(place) + 1
         ahead = 0
         for other in self._priorities:
-            places = self._by_priority[other]
+            places = by_priority[other]
             if other > priority:
                 ahead += len(places)
             elif other == priority:
-                ahead += places.bisect_left(place)
+                ahead += places.rank(place)
                 break
             else:
                 break
@@ -71,8 +75,10 @@ class ContactQueue:
         """The first contact in order that arrived no later than ``arrived_by``."""
         for priority in self._priorities:
             places = self._by_priority[priority]
-            if places and places[0][0] <= arrived_by:
-                return priority, places[0]
+            if places:
+                first = places.first()
+                if first[0] <= arrived_by:
+                    return priority, first
         return None
 
     def in_order(self) -> Iterator[Place]:

@@ -210,4 +210,8 @@ def agent_status(
             best = AgentStatus.WRAP_UP
     if best is not None:
         return best
-    return AgentStatus(presence.value)
+    return PRESENCE_STATUS[presence]
+
+
+# The status of an agent who holds nothing (looking a member up by value is slow on the hot path).
+PRESENCE_STATUS: dict[AgentPresence, AgentStatus] = {p: AgentStatus(p.value) for p in AgentPresence}
