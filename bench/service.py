@@ -395,6 +395,21 @@ def _markdown(
         per = {p: statistics.median(r["phase_ms"].get(p, 0.0) for r in rows) for p in phases}
         cells = " | ".join(f"{shares[p]:.0%} ({per[p] * 1000:.0f} µs)" for p in phases)
         lines.append(f"| {names[backend]} | {cells} | {max(0.0, 1 - sum(shares.values())):.0%} |")
+    lines += [
+        "",
+        "Pauses of the garbage collector in the window (median of the runs; every request in "
+        "flight waits them out):",
+        "",
+        "| backend | generation 0 | generation 1 | generation 2 (full) |",
+        "|---|---|---|---|",
+    ]
+    for backend, rows in results.items():
+        cells = " | ".join(
+            f"{statistics.median(r['gc'][g][0] for r in rows):,.0f} collections, "
+            f"{statistics.median(r['gc'][g][1] for r in rows) * 1000:,.0f} ms"
+            for g in "012"
+        )
+        lines.append(f"| {names[backend]} | {cells} |")
     if profiles:
         lines += [
             "",
