@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 from tests.web.server import Server, running_server, two_provider_config
+from tests.web.test_websockets import receive
 from verbund.store import open_database, sqlite_url
 from verbund.store.conversations import read_messages
 
@@ -73,17 +74,6 @@ def connected_chat(server: Server, agent: str = "a1", text: str = "Hallo") -> di
     accepted = server.post(f"{H}/agents/{agent}/offers/{chat['contact']}/accept", agent)
     assert accepted.status_code == 200, accepted.text
     return chat
-
-
-def receive(ws: ClientConnection, kind: str, timeout: float = 5.0, **match: Any) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"no {kind} message {match} within {timeout} s")
-        message = json.loads(ws.recv(timeout=left))
-        if message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
-            return message  # type: ignore[no-any-return]
 
 
 def test_a_web_chat_reaches_the_agent_and_the_reply_reaches_the_citizen(live: Server) -> None:
