@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from verbund.service import Service, Settings
 from verbund.service.accounts import create_user
-from verbund.service.collector import freeze_after_full_collections
+from verbund.service.collector import install_collector_policy
 from verbund.service.demo import DEMO_PASSWORD, DemoBots, DemoUser, demo_config
 from verbund.store import DEFAULT_URL, Database, open_database, save_config, sqlite_url
 from verbund.web import create_app
@@ -107,7 +107,7 @@ def serve(settings: Settings) -> None:
     # writer waited up to 5 ms per row for the busy loop to give it back (a batch of 300 took
     # 200 ms under load). 0.5 ms keeps the loop responsive and the journal quick.
     sys.setswitchinterval(SWITCH_INTERVAL)
-    freeze_after_full_collections()
+    install_collector_policy(settings.gc_deep_interval)
     uvicorn.Server(config).run()
 
 
@@ -141,7 +141,7 @@ def run_demo(
 
     async def main() -> None:
         await service.start()
-        freeze_after_full_collections()
+        install_collector_policy(settings.gc_deep_interval)
         bots = DemoBots(service, config.name, seed=seed, calls_per_minute=calls_per_minute)
         await bots.start()
         server = uvicorn.Server(

@@ -501,8 +501,8 @@ class Engine:
             )
             return
 
-        queue_key = QueueKey(command.topic, command.language, command.channel)
-        queue = self._queue(queue_key)
+        queue = self._queue(QueueKey(command.topic, command.language, command.channel))
+        queue_key = queue.key  # the queue's own key: one object per queue, not per contact
         reclaim = self._abandoned_by_caller.pop(caller, None) if caller else None
         if reclaim is not None:
             counters.reclaimed += 1

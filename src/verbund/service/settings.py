@@ -18,6 +18,7 @@ setting                                 environment                 default
 ``service_level_target`` (seconds)      ``VERBUND_SL_TARGET``       ``20``
 ``chat_starts_per_minute``              ``VERBUND_CHAT_STARTS``     ``30`` per client address
 ``chat_messages_per_minute``            ``VERBUND_CHAT_MESSAGES``   ``30`` per web chat
+``gc_deep_interval`` (seconds)          ``VERBUND_GC_DEEP``         ``3600`` (``0``: never)
 ======================================  ==========================  ===============================
 
 The chat limits count per client address as uvicorn sees it: behind a reverse proxy, let it pass
@@ -63,6 +64,7 @@ ENVIRONMENT = {
     "service_level_target": "VERBUND_SL_TARGET",
     "chat_starts_per_minute": "VERBUND_CHAT_STARTS",
     "chat_messages_per_minute": "VERBUND_CHAT_MESSAGES",
+    "gc_deep_interval": "VERBUND_GC_DEEP",
 }
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -82,6 +84,7 @@ class Settings:
     service_level_target: float = 20.0  # answered within this counts for the service level
     chat_starts_per_minute: int = 30  # web chats a client address may start (then 429)
     chat_messages_per_minute: int = 30  # messages a citizen may write in one chat (then 429)
+    gc_deep_interval: float = 3600.0  # between deep garbage collections (service/collector.py)
 
     def __post_init__(self) -> None:
         try:
@@ -96,6 +99,10 @@ class Settings:
         for name in ("token_lifetime", "service_level_target"):
             if not getattr(self, name) > 0:
                 raise SettingsError(f"{name} {getattr(self, name)!r}: expected seconds > 0")
+        if not self.gc_deep_interval >= 0:
+            raise SettingsError(
+                f"gc_deep_interval {self.gc_deep_interval!r}: expected seconds >= 0 (0: never)"
+            )
         if not 0 <= self.flush_interval <= 1:
             raise SettingsError(f"flush_interval {self.flush_interval!r}: expected 0 to 1 s")
         for name in (

@@ -112,8 +112,16 @@ class Metrics:
             registry=self.registry,
         )
         frozen.set_function(gc.get_freeze_count)
+        self.gc_collected = Counter(
+            "verbund_gc_collected_objects",
+            "Cyclic garbage the collector found and freed, by generation (the deep collections "
+            "of verbund.service.collector are generation 2)",
+            ["generation"],
+            registry=self.registry,
+        )
         for generation in "012":
             self.gc_pauses.labels(generation)
+            self.gc_collected.labels(generation)
         self._gc_started = 0.0
         gc.callbacks.append(self._on_gc)
 
@@ -122,4 +130,7 @@ class Metrics:
             self._gc_started = time.perf_counter()
         else:
             pause = time.perf_counter() - self._gc_started
-            self.gc_pauses.labels(str(info["generation"])).observe(pause)
+            generation = str(info["generation"])
+            self.gc_pauses.labels(generation).observe(pause)
+            if info["collected"]:
+                self.gc_collected.labels(generation).inc(info["collected"])
