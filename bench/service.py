@@ -253,19 +253,28 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-BUCKETS = (  # (bucket, frames that put a sample there), first match wins
+THREADS = (  # (bucket, frames anywhere in the stack): work of the writer's helper threads
     ("journal thread (SQL, database driver)", ("Journal.append",)),
     ("snapshot (pickling, writing)", ("save_snapshot", "pickle_state")),
-    ("writer: engine (routing decisions)", ("verbund/engine/",)),
-    ("writer: history, live view, event bus, answers", ("HotlineRunner._handle_batch",)),
-    ("WebSockets (desktops)", ("websockets", "agent_socket")),
-    ("HTTP: FastAPI, Starlette, pydantic, JSON, auth", ("fastapi/", "starlette/", "pydantic")),
-    ("HTTP: uvicorn, event loop, sockets", ("uvicorn/", "asyncio/", "uvloop", "selectors")),
 )
+OWNERS = (  # (bucket, frames that own a sample): the frame nearest the leaf that matches decides
+    ("writer: engine (routing decisions)", ("verbund/engine/",)),
+    ("WebSockets (desktops: ours, websockets)", ("verbund/web/ws.py", "websockets/")),
+    ("writer: runner, history, live view, event bus", ("verbund/service/", "verbund/store/")),
+    ("HTTP: our routes, lean path, auth, errors", ("verbund/web/",)),
+    ("HTTP: pydantic (validation, JSON)", ("pydantic",)),
+    ("HTTP: FastAPI, Starlette", ("fastapi/", "starlette/")),
+    ("HTTP: uvicorn (protocol, parsing)", ("uvicorn/", "h11/", "httptools")),
+    ("event loop, sockets (asyncio)", ("asyncio/", "uvloop", "selectors", "socket")),
+)
+BUCKETS = (*THREADS, *OWNERS)
 
 
 def profile_buckets(path: Path) -> list[tuple[str, float]]:
-    """Shares of py-spy's samples (``-f raw``; idle threads left out) by bucket."""
+    """Shares of py-spy's samples (``-f raw``; idle threads left out) by bucket: a helper thread's
+    samples by what the thread does; the event loop's by the frame nearest the leaf that belongs
+    to one of :data:`OWNERS` (a sample in ``json`` called from pydantic is pydantic's; every task
+    runs from the event loop, so its frames decide only where nothing nearer the leaf does)."""
     counts: Counter[str] = Counter()
     for line in path.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
@@ -274,14 +283,20 @@ def profile_buckets(path: Path) -> list[tuple[str, float]]:
         frames = stack.split(";")
         if frames and ("select" in frames[-1] or "_worker (concurrent" in frames[-1]):
             continue  # waiting, not working
-        for bucket, needles in BUCKETS:
-            if any(needle in frame for frame in frames for needle in needles):
-                counts[bucket] += int(n)
-                break
-        else:
-            counts["other"] += int(n)
+        counts[_bucket(frames)] += int(n)
     total = sum(counts.values()) or 1
     return [(bucket, counts[bucket] / total) for bucket, _ in (*BUCKETS, ("other", ()))]
+
+
+def _bucket(frames: list[str]) -> str:
+    for bucket, needles in THREADS:
+        if any(needle in frame for frame in frames for needle in needles):
+            return bucket
+    for frame in reversed(frames):
+        for bucket, needles in OWNERS:
+            if any(needle in frame for needle in needles):
+                return bucket
+    return "other"
 
 
 def _median(rows: list[dict[str, Any]], key: str) -> float:

@@ -676,10 +676,12 @@ _SERVE_EPILOG = "\n\n".join(
         "  VERBUND_SNAPSHOT_EVERY · snapshot_every · 20000 (journal entries between snapshots)",
         "  VERBUND_MAX_PENDING · max_pending · 5000 (commands queued per hotline before 503)",
         "  VERBUND_MAX_INFLIGHT · max_inflight · 2000 (API requests in progress before 503)",
-        "  VERBUND_FLUSH_INTERVAL · flush_interval · 0 (extra seconds to gather a group commit)",
+        "  VERBUND_FLUSH_INTERVAL · flush_interval · 0.002 (seconds to gather a group commit)",
         "  VERBUND_SL_TARGET · service_level_target · 20 (seconds, for 'service level today')",
         "  VERBUND_CHAT_STARTS · chat_starts_per_minute · 30 (web chats per client address)",
         "  VERBUND_CHAT_MESSAGES · chat_messages_per_minute · 30 (messages per web chat)",
+        "  VERBUND_GC_DEEP · gc_deep_interval · 3600 (seconds between deep garbage "
+        "collections; 0: never)",
         "  VERBUND_LOG_LEVEL · log_level · info (debug, info, warning, error)",
         "[b]Examples[/b]",
         "  verbund serve",
