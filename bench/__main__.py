@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,7 +75,11 @@ def _stamp() -> str:
     )
     date = machine.get(" date ", "").strip()
     commit = machine.get(" commit ", "").strip()
-    return f"measured {date} at commit {commit}, when only this suite ran"
+    load = os.getloadavg()[0]
+    return (
+        f"measured {date} at commit {commit}, when only this suite ran "
+        f"(load average {load:.1f} on {os.cpu_count()} cores as it ended)"
+    )
 
 
 def _split(text: str) -> tuple[str, list[str]]:

@@ -14,6 +14,13 @@ it), and now and then take a break. The same rates hold at every N; only the num
 differs. The driver records the (time, command) log; the timed runs replay that log on a freshly
 built engine with the same set-up, so the engine makes the same decisions (checked: same number of
 effects and the same counters as the dry run). Only ``engine.handle`` is timed.
+
+Two streams. The *quiet* one plays the hotline at its own pace (a few hundred commands per
+hotline second); replayed as fast as the engine goes, it compresses hotline time about 70×, so its
+timers land far denser than a real clock would let them: it is timed as it comes, and once more
+with every timer ticked apart, to tell a command's own work from timer work. The *surge* plays
+the target itself: attempts at the pace where hotline time passes at 50,000 commands per second,
+so timing it as it comes is timing it in real time.
 """
 
 from __future__ import annotations
@@ -102,6 +109,10 @@ REPEATS = 5
 SEED = 116117
 TARGET_RATE = 50_000.0
 TARGET_RATIO = 1.5
+# The surge: attempts per second at which hotline time passes as fast as the target rate asks
+# (each attempt is an arrival and, N staying constant, an abandon; agents add a few commands).
+SURGE_ATTEMPTS = 26_000.0
+SURGE_COMMANDS = 100_000  # 2 s of hotline time: agents' own commands come at least 1 s after set-up
 
 
 def hotline(seed: int = SEED) -> HotlineConfig:
@@ -177,7 +188,9 @@ class Workload:
 class World:
     """Drives an engine in virtual time, reacting to its effects, and records the command log."""
 
-    def __init__(self, config: HotlineConfig, waiting: int, seed: int) -> None:
+    def __init__(
+        self, config: HotlineConfig, waiting: int, seed: int, rate: float | None = None
+    ) -> None:
         self.engine = Engine(config)
         self.rng = random.Random(seed)
         self.target = waiting
@@ -203,8 +216,10 @@ class World:
         demand = queue_weights()
         self.queues = list(demand)
         self.cum = list(_accumulate(demand.values()))
-        agents = len(config.agents)
-        self.arrival_rate = OVERLOAD * agents / (TALK_MEAN + 2.0 + 3.5)
+        self.quiet_rate = quiet_rate(config)
+        self.arrival_rate = rate or self.quiet_rate
+        # abandons are scheduled up to this far ahead: as many doomed at a time at every pace
+        self.spread = 2.0 * self.quiet_rate / self.arrival_rate
 
     # -- plumbing
 
@@ -325,11 +340,13 @@ class World:
         for agent in engine.agents():
             self.send(now, AgentLoggedIn(agent))
             self.send(now, AgentReady(agent))
-        tail = self.arrival_rate * TAIL_SECONDS
+        # at the quiet pace at every stream pace: the waiting callers' ages are the same, and so
+        # are their timers (announcements, lower levels) per hotline second
+        tail = self.quiet_rate * TAIL_SECONDS
         bulk = max(0.0, len(engine.agents()) + self.target - tail)
         bulk_rate = bulk / FILL_SECONDS
         while self.idle or len(self.queued) < self.target:
-            rate = bulk_rate if self.contacts < bulk else self.arrival_rate
+            rate = bulk_rate if self.contacts < bulk else self.quiet_rate
             now += self.rng.expovariate(rate)
             self.arrival(now, redials=False)
             self.run_events(until=now)
@@ -371,7 +388,7 @@ class World:
         engine = self.engine
         if kind == "arrive":
             self.arrival(now, redials=True)
-            self.trim(now, 2.0)
+            self.trim(now, self.spread)
             self.at(now + self.rng.expovariate(self.arrival_rate), "arrive")
         elif kind == "abandon":
             self.doomed.discard(a)
@@ -395,6 +412,11 @@ class World:
             self.send(now, AgentReady(a))
 
 
+def quiet_rate(config: HotlineConfig) -> float:
+    """Attempts per second at :data:`OVERLOAD` times what the agents can finish."""
+    return OVERLOAD * len(config.agents) / (TALK_MEAN + 2.0 + 3.5)
+
+
 TIMER_KINDS = {
     0: "offer lapses",
     1: "wrap-up ends",
@@ -411,8 +433,12 @@ def _accumulate(values: Iterable[float]) -> Iterable[float]:
         yield total
 
 
-def dry_run(config: HotlineConfig, waiting: int, commands: int | None = None) -> Workload:
-    world = World(config, waiting, SEED + waiting)
+def dry_run(
+    config: HotlineConfig, waiting: int, commands: int | None = None, rate: float | None = None
+) -> Workload:
+    """The set-up and a stream of ``commands``, attempts at ``rate`` per second (default: the
+    quiet pace, :func:`quiet_rate`)."""
+    world = World(config, waiting, SEED + waiting, rate)
     start = world.set_up()
     setup, world.log, world.kinds = world.log, [], []
     world.effects, world.mix, world.effect_kinds = 0, Counter(), Counter()
@@ -575,6 +601,8 @@ class Results:
     works: dict[int, Workload]
     timings: dict[int, list[Timing]]
     splits: dict[int, list[dict[str, float]]]
+    surges: dict[int, Workload] = field(default_factory=dict)
+    surge_timings: dict[int, list[Timing]] = field(default_factory=dict)
     after_setup: float = 0.0
     peak: float = 0.0
     rss: float = 0.0
@@ -587,6 +615,12 @@ class Results:
 
     def rate(self, n: int) -> float:
         return statistics.median(self.rates(n))
+
+    def surge_rates(self, n: int) -> list[float]:
+        return [len(self.surges[n].stream) / t.stream for t in self.surge_timings[n]]
+
+    def surge_rate(self, n: int) -> float:
+        return statistics.median(self.surge_rates(n))
 
     def wall_excess(self) -> float:
         return statistics.median(t.wall / t.stream - 1 for ts in self.timings.values() for t in ts)
@@ -616,15 +650,19 @@ class Results:
         return 1e6 * self.tick_seconds(n) / len(self.works[n].stream)
 
     def span(self, n: int) -> float:
-        """Seconds of hotline time the stream covers."""
-        stream = self.works[n].stream
-        return stream[-1][0] - stream[0][0]
+        """Seconds of hotline time the quiet stream covers."""
+        return _span(self.works[n])
 
     def sustainable(self, n: int) -> float:
         """Commands per second the engine keeps up with in real time: the second left after the
         timers of one second of hotline time, divided by a command's own cost."""
         timer_load = self.tick_seconds(n) / self.span(n)
         return (1.0 - timer_load) / (self.own_us(n) / 1e6)
+
+
+def _span(work: Workload) -> float:
+    """Seconds of hotline time a stream covers."""
+    return work.stream[-1][0] - work.stream[0][0]
 
 
 def run() -> str:
@@ -635,13 +673,23 @@ def run() -> str:
         t0 = time.perf_counter()
         works[n] = dry_run(config, n)
         print(f"  dry run {n:>7,} waiting: {time.perf_counter() - t0:.1f} s", flush=True)
+    surges = {}
+    for n in SIZES:
+        t0 = time.perf_counter()
+        surges[n] = dry_run(config, n, SURGE_COMMANDS, SURGE_ATTEMPTS)
+        print(f"  dry run {n:>7,} waiting (surge): {time.perf_counter() - t0:.1f} s", flush=True)
     results = Results(config, works, {n: [] for n in SIZES}, {n: [] for n in SIZES})
+    results.surges, results.surge_timings = surges, {n: [] for n in SIZES}
     for r in range(REPEATS):
-        for n in SIZES:  # side by side: every repeat runs every size once
+        for n in SIZES:  # side by side: every repeat runs every size and both streams once
             results.timings[n].append(timed(config, works[n]))
             gc.collect()
+            results.surge_timings[n].append(timed(config, surges[n]))
+            gc.collect()
             print(
-                f"  repeat {r + 1} {n:>7,} waiting: {results.rates(n)[-1]:,.0f} cmd/s", flush=True
+                f"  repeat {r + 1} {n:>7,} waiting: {results.rates(n)[-1]:,.0f} cmd/s, "
+                f"surge {results.surge_rates(n)[-1]:,.0f} cmd/s",
+                flush=True,
             )
     for _ in range(SPLIT_REPEATS):
         for n in SIZES:
@@ -661,6 +709,8 @@ def _section(res: Results) -> str:
     small, big = SIZES[0], SIZES[-1]
     ratio = res.rate(small) / res.rate(big)  # cost per command at big ÷ at small
     own_ratio = res.own_us(big) / res.own_us(small)
+    surge_ratio = res.surge_rate(small) / res.surge_rate(big)
+    surge_pace = len(res.surges[big].stream) / _span(res.surges[big])
     pace = len(works[big].stream) / res.span(big)
     skills = sum(len(a.skills) for a in config.agents) / len(config.agents)
     sizes = Counter(a.provider for a in config.agents).values()
@@ -682,8 +732,8 @@ def _section(res: Results) -> str:
         f"within {FILL_SECONDS:.0f} s, the last {TAIL_SECONDS:.0f} s at the stream's rate) until "
         "every agent is busy and N wait.",
         "",
-        f"**Stream**: a dry run in virtual time records {STREAM_COMMANDS:,} commands of steady "
-        f"state, with the same rates at every N: ≈ {res.span(big):.0f} s of hotline time, "
+        f"**Quiet stream**: a dry run in virtual time records {STREAM_COMMANDS:,} commands of "
+        f"steady state, with the same rates at every N: ≈ {res.span(big):.0f} s of hotline time, "
         f"{pace:.0f} commands per hotline second. Attempts come at {OVERLOAD:.0f}× what the "
         "agents can finish (as on 116117 in January 2021: 4.9 M forwarded, 1.6 M answered); "
         f"talk is log-normal with mean {TALK_MEAN:.0f} s. {P_REDIAL:.0%} of attempts are redials "
@@ -735,17 +785,23 @@ def _section(res: Results) -> str:
         f"{RULES.announce_interval:.0f} s and has a timer per lower skill level), while a "
         "command's own work does not.",
         "",
+        _surge_table(res),
+        "",
         "| target | measured | verdict |",
         "|---|---|---|",
-        f"| ≥ {TARGET_RATE:,.0f} commands/s on one core with {big:,} waiting, as timed "
-        f"(timers at {pace:.0f} commands per hotline second) | {res.rate(big):,.0f} "
-        f"| {_verdict(res.rate(big) >= TARGET_RATE)} |",
-        f"| the same, sustainable in real time | {res.sustainable(big):,.0f} "
+        f"| ≥ {TARGET_RATE:,.0f} commands/s on one core with {big:,} waiting, at the target pace "
+        f"(the surge: {surge_pace:,.0f} commands per hotline second, timers included) "
+        f"| {res.surge_rate(big):,.0f} | {_verdict(res.surge_rate(big) >= TARGET_RATE)} |",
+        f"| the same, the quiet stream sustainable in real time | {res.sustainable(big):,.0f} "
         f"| {_verdict(res.sustainable(big) >= TARGET_RATE)} |",
-        f"| cost per command, {big:,} ÷ {small:,} waiting ≤ {TARGET_RATIO}, as timed "
-        f"| {ratio:.2f} | {_verdict(ratio <= TARGET_RATIO)} |",
-        f"| the same, a command's own work (timer work measured apart) | {own_ratio:.2f} "
-        f"| {_verdict(own_ratio <= TARGET_RATIO)} |",
+        f"| cost per command, {big:,} ÷ {small:,} waiting ≤ {TARGET_RATIO}, at the target pace "
+        f"| {surge_ratio:.2f} | {_verdict(surge_ratio <= TARGET_RATIO)} |",
+        f"| the same, the quiet stream, a command's own work (timer work measured apart) "
+        f"| {own_ratio:.2f} | {_verdict(own_ratio <= TARGET_RATIO)} |",
+        f"| (not a target) the quiet stream as timed, hotline time compressed "
+        f"{res.span(big) / (len(works[big].stream) / res.rate(big)):.0f}×: commands/s with "
+        f"{big:,} waiting; cost {big:,} ÷ {small:,} | {res.rate(big):,.0f}; {ratio:.2f} "
+        "| see below |",
         "",
         _reading(res),
         "",
@@ -805,14 +861,43 @@ def _reading(res: Results) -> str:
         "That share grows with the number waiting by the rule itself, "
         "whatever the engine costs; the *sustainable* rate and a command's *own work* run the "
         "timers at the pace of a real clock, which is how the live service runs. "
-        f"In real time the targets are {'met' if real else '**not met**'}; as timed they are "
-        + (
-            "met."
-            if timed
-            else "**not met** (that would take announcing waiting callers less often, which "
-            "changes what they hear)."
-        )
+        f"In real time the targets are {'met' if real else '**not met**'}; the compressed "
+        f"stream as timed {'meets them too' if timed else 'does not'} — which is why the surge "
+        "above measures the target at its own pace instead: there, hotline time passes as fast "
+        "as the target asks, and the timers fall due as a real clock would let them."
     )
+
+
+def _surge_table(res: Results) -> str:
+    """The surge: the same hotline and set-up, attempts at the pace the target asks."""
+    small = SIZES[0]
+    any_surge = res.surges[small]
+    rows = [
+        f"**At the target pace: a surge.** The same hotline, set-up and callers (set-up at the "
+        f"quiet pace, so the waiting callers are as old and their timers as many); then "
+        f"{SURGE_ATTEMPTS:,.0f} attempts per second for {_span(any_surge):.1f} s of hotline time "
+        f"({SURGE_COMMANDS:,} commands: launch day's thousands of attempts per second, scaled to "
+        "the target), waiting callers abandoning so that N stays constant. Hotline time then "
+        "passes as fast as the target rate asks, so *as timed* is real time: every timer that "
+        "falls due is in the rate. Timed like the quiet stream, in the same repeats.",
+        "",
+        "| waiting | commands per hotline second | commands/s as timed (median) | min – max "
+        "| µs per command | timers per command | arrivals / abandons / agents' commands "
+        "| cost ÷ at 1,000 waiting |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for n in SIZES:
+        work, rates = res.surges[n], res.surge_rates(n)
+        commands = len(work.stream)
+        arrived, abandoned = work.mix["ContactArrived"], work.mix["ContactAbandoned"]
+        rows.append(
+            f"| {n:,} | {commands / _span(work):,.0f} | {res.surge_rate(n):,.0f} "
+            f"| {min(rates):,.0f} – {max(rates):,.0f} | {1e6 / res.surge_rate(n):.1f} "
+            f"| {work.ticks.total() / commands:.3f} | {arrived / commands:.1%} / "
+            f"{abandoned / commands:.1%} / {(commands - arrived - abandoned) / commands:.1%} "
+            f"| {res.surge_rate(small) / res.surge_rate(n):.2f} |"
+        )
+    return "\n".join(rows)
 
 
 def _verdict(ok: bool) -> str:

@@ -33,7 +33,11 @@ def _commit() -> str:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         )
-        return out.stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", ".", ":!BENCHMARKS.md"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return out.stdout.strip() + (" with uncommitted changes" if changed.stdout else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
