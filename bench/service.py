@@ -265,9 +265,12 @@ OWNERS = (  # (bucket, frames that own a sample): the frame nearest the leaf tha
     ("HTTP: pydantic (validation, JSON)", ("pydantic",)),
     ("HTTP: FastAPI, Starlette", ("fastapi/", "starlette/")),
     ("HTTP: uvicorn (protocol, parsing)", ("uvicorn/", "h11/", "httptools")),
-    ("event loop, sockets (asyncio)", ("asyncio/", "uvloop", "selectors", "socket")),
+    ("event loop: asyncio's Python (tasks, futures, locks)", ("asyncio/", "selectors", "socket")),
 )
-BUCKETS = (*THREADS, *OWNERS)
+# A sample whose leaf is the loop's own entry point is inside uvloop's C code: sockets, polling,
+# callback dispatch (py-spy sees no Python frame below it).
+NATIVE_LOOP = ("event loop: uvloop's native code (sockets, polling)", "asyncio/runners.py")
+BUCKETS = (*THREADS, *OWNERS, (NATIVE_LOOP[0], ()))
 
 
 def profile_buckets(path: Path) -> list[tuple[str, float]]:
@@ -292,6 +295,8 @@ def _bucket(frames: list[str]) -> str:
     for bucket, needles in THREADS:
         if any(needle in frame for frame in frames for needle in needles):
             return bucket
+    if frames and NATIVE_LOOP[1] in frames[-1]:
+        return NATIVE_LOOP[0]
     for frame in reversed(frames):
         for bucket, needles in OWNERS:
             if any(needle in frame for needle in needles):
