@@ -344,3 +344,17 @@ conversation_messages = sa.Table(  # every message of a conversation, in order (
     ),
     sa.CheckConstraint("seq >= 1", name="seq"),
 )
+
+forecasts = sa.Table(  # the latest forecast uploaded per hotline, with its goals (migration 0004)
+    "forecasts",
+    metadata,
+    sa.Column("hotline", sa.String(NAME), primary_key=True),
+    sa.Column("source", sa.String(NAME), nullable=False),  # the uploaded file's name
+    sa.Column("text", sa.Text(), nullable=False),  # the CSV as uploaded (UTF-8, at most 5 MB)
+    sa.Column("target", sa.Double(), nullable=False),  # seconds: the planning goals
+    sa.Column("service_level", sa.Double(), nullable=False),  # a fraction
+    sa.Column("shrinkage", sa.Double(), nullable=False),  # a fraction
+    sa.Column("uploaded", sa.Double(), nullable=False),  # Unix seconds
+    sa.Column("uploaded_by", sa.String(NAME), nullable=False),  # the user's name
+    _hotline_fk("CASCADE"),
+)

@@ -52,7 +52,13 @@ from verbund.service import (
     UnknownHotline,
 )
 from verbund.service.accounts import verify_login
-from verbund.store import load_pledges, load_title
+from verbund.store import (
+    StoredForecast,
+    load_forecast,
+    load_pledges,
+    load_title,
+    save_forecast,
+)
 from verbund.store.outcomes import read_feedback
 from verbund.web import config_api
 from verbund.web.auth import COOKIE, principal_from_token, service_of, signer_of
@@ -575,7 +581,7 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
         if principal.sees_provider(pledge.provider):
             key = pledge.interval_start.isoformat()[:16]
             pledged.setdefault(key, {})[pledge.provider] = pledge.agents
-    forecast = _forecasts(request).get(hotline)
+    forecast = await _forecast(request, hotline)
     plan: dict[str, float] = {}
     if forecast is not None:
         for requirement in forecast.requirements:
@@ -630,19 +636,60 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
 
 @dataclass
 class Forecast:
-    """An uploaded forecast and the goals it was planned with (kept in this process)."""
+    """The hotline's latest uploaded forecast, the goals it was planned with, and its plan.
+
+    The store keeps the CSV text and the goals (``verbund.store.forecasts``); the plan is computed
+    from them again after a restart and kept here, in ``app.state.forecasts``, per upload."""
 
     source: str
     rows: list[ForecastRow]
     goals: Goals
     requirements: list[IntervalRequirement] = field(default_factory=list)
+    uploaded: datetime | None = None
+    uploaded_by: str = ""
 
 
-def _forecasts(request: Request) -> dict[str, Forecast]:
-    found: dict[str, Forecast] | None = getattr(request.app.state, "forecasts", None)
+def _forecasts(request: Request) -> dict[str, tuple[float, Forecast]]:
+    found: dict[str, tuple[float, Forecast]] | None = getattr(request.app.state, "forecasts", None)
     if found is None:
         found = request.app.state.forecasts = {}
     return found
+
+
+def _planned_forecast(stored: StoredForecast) -> Forecast:
+    goals = Goals(
+        target=stored.target, service_level=stored.service_level, shrinkage=stored.shrinkage
+    )
+    rows = parse_forecast(stored.text.splitlines(), stored.source)
+    return Forecast(
+        stored.source,
+        rows,
+        goals,
+        planned(rows, goals),
+        datetime.fromtimestamp(stored.uploaded),
+        stored.uploaded_by,
+    )
+
+
+async def _forecast(request: Request, hotline: str) -> Forecast | None:
+    """The hotline's latest forecast from the store (planned once per upload and process)."""
+    database = service_of(request).database
+    stored = await asyncio.to_thread(load_forecast, database, hotline)
+    if stored is None:
+        return None
+    cache = _forecasts(request)
+    cached = cache.get(hotline)
+    if cached is not None and cached[0] == stored.uploaded:
+        return cached[1]
+    try:
+        forecast = await asyncio.to_thread(_planned_forecast, stored)
+    except (VerbundError, PlanningError, ValueError):
+        # It was planned when it was uploaded; if the planning rules changed since, say so in
+        # the log and show no plan rather than an error page.
+        log.exception("the stored forecast of hotline %s cannot be planned any more", hotline)
+        return None
+    cache[hotline] = (stored.uploaded, forecast)
+    return forecast
 
 
 def _local(moment: datetime) -> datetime:
@@ -799,7 +846,7 @@ def plan_chart(rows: list[PlanRow], providers: list[str]) -> dict[str, Any]:
 async def _plan(request: Request, hotline: str, day: date | None) -> dict[str, Any]:
     service = service_of(request)
     line = service.hotline(hotline)
-    forecast = _forecasts(request).get(hotline)
+    forecast = await _forecast(request, hotline)
     requirements = [] if forecast is None else forecast.requirements
     now = datetime.fromtimestamp(line.runner.clock())
     if day is None:
@@ -1038,9 +1085,10 @@ async def console_forecast(
     shrinkage: Annotated[str, Form(max_length=20)] = "0",
 ) -> Response:
     _require(principal, "coordinator")
-    service_of(request).hotline(hotline)
+    service = service_of(request)
+    line = service.hotline(hotline)
     _ = gettext_for(request)
-    source = forecast.filename or "forecast.csv"
+    source = (forecast.filename or "forecast.csv")[:200]
     data = await forecast.read(5_000_001)
     day = ""
     try:
@@ -1061,7 +1109,27 @@ async def console_forecast(
         requirements = await asyncio.to_thread(planned, rows, goals)
     except (VerbundError, PlanningError, ValueError) as exc:
         return redirect(f"/console/{quote(hotline)}", flash=("error", str(exc)))
-    _forecasts(request)[hotline] = Forecast(source, rows, goals, requirements)
+    stored = StoredForecast(
+        source=source,
+        text=text,
+        target=goals.target,
+        service_level=goals.service_level,
+        shrinkage=goals.shrinkage,
+        uploaded=line.runner.clock(),
+        uploaded_by=principal.name,
+    )
+    await asyncio.to_thread(save_forecast, service.database, hotline, stored)
+    _forecasts(request)[hotline] = (
+        stored.uploaded,
+        Forecast(
+            source,
+            rows,
+            goals,
+            requirements,
+            datetime.fromtimestamp(stored.uploaded),
+            principal.name,
+        ),
+    )
     day = _local(requirements[0].start).date().isoformat()
     return redirect(
         f"/console/{quote(hotline)}?day={day}",
