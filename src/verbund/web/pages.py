@@ -87,9 +87,15 @@ LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 LANG_COOKIE = "lang"
 FLASH_COOKIE = "verbund_flash"
-SERVICE_LEVEL_GOAL = Goals().service_level  # the alert threshold: 80 % within the target
 INTERVAL = timedelta(minutes=15)
-RULE_FIELDS = ("callback_offer_ewt", "max_ewt", "redial_window", "strategy")
+RULE_FIELDS = (
+    "callback_offer_ewt",
+    "max_ewt",
+    "redial_window",
+    "strategy",
+    "service_level_goal",
+    "service_level_target",
+)
 
 
 # --- languages -----------------------------------------------------------------------------------
@@ -582,6 +588,7 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
             key = pledge.interval_start.isoformat()[:16]
             pledged.setdefault(key, {})[pledge.provider] = pledge.agents
     forecast = await _forecast(request, hotline)
+    config = await service.config(hotline)
     plan: dict[str, float] = {}
     if forecast is not None:
         for requirement in forecast.requirements:
@@ -624,8 +631,8 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
         state=state_document(line, principal),
         pledged=pledged,
         plan=plan,
-        goal=SERVICE_LEVEL_GOAL,
-        target=service.settings.service_level_target,
+        goal=config.rules.service_level_goal,
+        target=line.view.target,
         utc_offset=0 if utc_offset is None else int(utc_offset.total_seconds()),
         texts=texts,
     )
@@ -953,6 +960,8 @@ async def console_hotline(
     max_ewt: Annotated[str, Form(max_length=50)] = "",
     redial_window: Annotated[str, Form(max_length=50)] = "",
     strategy: Annotated[str, Form(max_length=100)] = "",
+    service_level_goal: Annotated[str, Form(max_length=20)] = "",
+    service_level_target: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
     _require(principal, "coordinator")
     _ = gettext_for(request)
@@ -968,6 +977,12 @@ async def console_hotline(
         rules["redial_window"] = window
         if strategy:
             rules["strategy"] = strategy
+        if service_level_goal.strip():  # in per cent on the form, a share in the rules
+            rules["service_level_goal"] = _number("service_level_goal", service_level_goal) / 100
+        target = _optional_seconds("service_level_target", service_level_target)
+        if target == 0:
+            raise VerbundError("service_level_target: give the seconds above 0, or leave it empty")
+        rules["service_level_target"] = target
         body = HotlinePatch(title=title, rules=rules)
         await config_api.patch_hotline(request, hotline, body, principal)
 
