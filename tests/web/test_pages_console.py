@@ -4,7 +4,6 @@ CSV; rules, topics and bad input."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -12,13 +11,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.browser import launch_browser, log_in, new_page, script_errors
 from tests.web.conftest import backend_url
-from tests.web.server import PASSWORD, Server, running_server, two_provider_config
+from tests.web.server import Server, page_session, running_server, two_provider_config
 from verbund.planning import Goals, parse_forecast, plan_requirements
 
 FORECAST = Path(__file__).parents[2] / "examples" / "forecast.csv"
@@ -211,7 +209,7 @@ def test_an_uploaded_forecast_is_still_planned_after_a_restart(
         backend_url(backend, tmp_path_factory) as url,
         running_server(url, two_provider_config("h1"), tmp_path) as live,
     ):
-        with logged_in_client(live, "koordination") as coordinator:
+        with page_session(live, "koordination") as coordinator:
             uploaded = coordinator.post(
                 "/console/h1/forecast",
                 files={"forecast": ("januar.csv", FORECAST.read_bytes(), "text/csv")},
@@ -221,7 +219,7 @@ def test_an_uploaded_forecast_is_still_planned_after_a_restart(
 
         live.restart()
 
-        with logged_in_client(live, "koordination") as coordinator:
+        with page_session(live, "koordination") as coordinator:
             page = coordinator.get("/console/h1")
         assert page.status_code == 200
         assert "januar.csv" in page.text
@@ -235,11 +233,3 @@ def test_an_uploaded_forecast_is_still_planned_after_a_restart(
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(0))
         assert cells[1] == str(peak.agents)
         assert page.text.count("<tr data-interval=") == len(expected)
-
-
-@contextlib.contextmanager
-def logged_in_client(live: Server, user: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=30) as client:
-        response = client.post("/login", data={"username": user, "password": PASSWORD})
-        assert response.status_code == 303, response.text
-        yield client

@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.web.browser import launch_browser, log_in, new_page, script_errors
 from tests.web.conftest import backend_url
-from tests.web.server import PASSWORD, Server, running_server, two_provider_config
+from tests.web.server import Server, page_session, running_server, two_provider_config
 
 H = "/api/v1/hotlines/h1"
 
@@ -100,8 +99,7 @@ def test_a_goal_outside_0_to_1_is_refused_saying_so(half_in_time: Server, goal: 
 
 
 def test_the_console_form_sets_the_goal_in_per_cent(half_in_time: Server) -> None:
-    with httpx.Client(base_url=half_in_time.base_url, timeout=30) as client:
-        client.post("/login", data={"username": "koordination", "password": PASSWORD})
+    with page_session(half_in_time, "koordination") as client:
         form = {"redial_window": "600", "service_level_goal": "90", "service_level_target": "15"}
         saved = client.post("/console/h1/hotline", data=form)
         assert saved.status_code == 303

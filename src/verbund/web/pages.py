@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from babel.support import NullTranslations, Translations
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -61,8 +60,16 @@ from verbund.store import (
 )
 from verbund.store.outcomes import read_feedback
 from verbund.web import config_api
-from verbund.web.auth import COOKIE, principal_from_token, service_of, signer_of
-from verbund.web.errors import Forbidden, Unauthenticated
+from verbund.web.auth import (
+    COOKIE,
+    cookie_principal,
+    csrf_token_of,
+    principal_from_token,
+    service_of,
+    signer_of,
+)
+from verbund.web.errors import CsrfRefused, Forbidden, Unauthenticated
+from verbund.web.i18n import LANG_COOKIE, LANGUAGES, gettext_for, language, translations
 from verbund.web.live_api import _agent, state_document
 from verbund.web.schemas import (
     AgentBody,
@@ -82,10 +89,6 @@ log = logging.getLogger("verbund.web.pages")
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-LOCALES = HERE / "locale"
-LANGUAGES = ("de", "en")
-DEFAULT_LANGUAGE = "de"
-LANG_COOKIE = "lang"
 FLASH_COOKIE = "verbund_flash"
 INTERVAL = timedelta(minutes=15)
 RULE_FIELDS = (
@@ -99,11 +102,6 @@ RULE_FIELDS = (
 
 
 # --- languages -----------------------------------------------------------------------------------
-
-
-@functools.cache
-def translations(lang: str) -> NullTranslations:
-    return Translations.load(str(LOCALES), [lang], domain="messages")
 
 
 @functools.cache
@@ -121,31 +119,6 @@ def environment(lang: str) -> Environment:
     env.filters["seconds"] = _seconds
     env.filters["percent"] = _percent
     return env
-
-
-def language(request: Request) -> str:
-    """The ``lang`` cookie, else the best of Accept-Language, else German."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    offers: list[tuple[float, int, str]] = []
-    for i, part in enumerate(request.headers.get("accept-language", "").split(",")):
-        code, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        offers.append((-quality, i, code.strip().lower()[:2]))
-    for _quality, _i, code in sorted(offers):
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
-
-
-def gettext_for(request: Request) -> Callable[[str], str]:
-    return translations(language(request)).gettext
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -193,6 +166,7 @@ def render(
         hotlines=sorted(service.hotlines),
         flash=flash,
         role_names=role_names,
+        csrf_token=csrf_token_of(request) if principal is not None else "",
         **context,
     )
     response = HTMLResponse(html, status_code=status)
@@ -244,7 +218,9 @@ def _safe_next(target: str | None) -> str:
 # --- errors: every failure is a page that says what to do ----------------------------------------
 
 
-def error_page(request: Request, status: int, message: str | None) -> Response:
+def error_page(
+    request: Request, status: int, message: str | None, *, hint: str | None = None
+) -> Response:
     _ = gettext_for(request)
     titles = {
         400: _("The request could not be carried out"),
@@ -267,7 +243,7 @@ def error_page(request: Request, status: int, message: str | None) -> Response:
         principal,
         status=status,
         title=titles.get(status, titles[400]),
-        message=hints.get(status, message),
+        message=hint or hints.get(status, message),
         # What was wrong with the input helps; why something is refused or unknown is no
         # business of someone who may not see it.
         detail=message if status in (400, 422) else None,
@@ -285,6 +261,8 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except Unauthenticated:
                 return redirect(f"/login?next={quote(_here(request), safe='')}")
+            except CsrfRefused as exc:
+                return error_page(request, 403, str(exc), hint=str(exc))
             except Forbidden as exc:
                 return error_page(request, 403, str(exc))
             except (UnknownEntity, UnknownHotline) as exc:
@@ -331,10 +309,15 @@ def _passes_through(exc: Exception) -> bool:
 
 
 async def page_principal(request: Request) -> Principal:
-    token = request.cookies.get(COOKIE)
-    if not token:
+    """The session cookie's user; a form post needs the session's CSRF token too (web.auth)."""
+    if not request.cookies.get(COOKIE):
         raise Unauthenticated("log in first")
-    principal = await principal_from_token(request, token)
+    try:
+        principal = await cookie_principal(request)
+    except CsrfRefused:
+        # The page of the refusal may still show who is logged in.
+        request.state.principal = await principal_from_token(request, request.cookies[COOKIE])
+        raise
     request.state.principal = principal
     return principal
 
