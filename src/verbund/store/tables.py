@@ -329,6 +329,10 @@ conversation_messages = sa.Table(  # every message of a conversation, in order (
     sa.Column("delivery", sa.String(16), nullable=True),  # outbound only: see DELIVERY_STATES
     sa.Column("delivery_detail", sa.Text(), nullable=True),  # what the adapter said on failure
     sa.Column("external_id", sa.String(NAME), nullable=True),  # the platform's message id
+    # Who actually wrote an agent's message: the agent, or a supervisor, provider admin or the
+    # coordinator replying for them (migration 0005; None for older messages and non-agents).
+    sa.Column("author", sa.String(NAME), nullable=True),
+    sa.Column("author_role", sa.String(16), nullable=True),
     sa.ForeignKeyConstraint(
         ["hotline", "contact"],
         ["conversations.hotline", "conversations.contact"],

@@ -502,6 +502,13 @@ async def _desk(request: Request, hotline: str, agent: str, principal: Principal
         "send": _("Send"),
         "reply_hint": _("Enter sends, Shift+Enter starts a new line, Esc leaves the box."),
         "senders": {"caller": _("Caller"), "agent": _("Agent"), "system": _("System")},
+        "written_for": _("%(role)s %(author)s for agent %(agent)s"),
+        "roles": {
+            "coordinator": _("Coordinator"),
+            "provider_admin": _("Provider admin"),
+            "supervisor": _("Supervisor"),
+            "agent": _("Agent"),
+        },
         "system_texts": {"caller_left": _("The caller has left the chat.")},
         "delivery": {
             "pending": _("not sent yet"),

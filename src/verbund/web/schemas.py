@@ -241,6 +241,12 @@ class StaffMessage(BaseModel):
     delivery: Literal["pending", "sent", "failed"] | None = Field(
         default=None, description="outbound only: pending until the channel adapter sent it"
     )
+    author: str | None = Field(
+        default=None,
+        description="an agent's message: the user who wrote it (the agent, or who replied for "
+        "them)",
+    )
+    author_role: Literal["coordinator", "provider_admin", "supervisor", "agent"] | None = None
 
 
 class ConversationOut(BaseModel):
