@@ -259,6 +259,18 @@ def test_an_agent_changes_provider_only_while_logged_out() -> None:
         ({"aht_smoothing": 0.0}, "aht_smoothing: expected a weight in (0, 1]"),
         ({"level_waits": (10.0, 30.0)}, "level_waits: expected a list starting with 0 (level 1)"),
         ({"level_waits": (0.0, 60.0, 30.0)}, "level_waits: expected non-decreasing waits"),
+        (
+            {"service_level_target": 0.0},
+            "service_level_target: expected more than 0 seconds, got 0.0",
+        ),
+        *(
+            (
+                {"service_level_goal": goal},
+                "service_level_goal: expected a share above 0 and at most 1 (0.8 = 80 %), "
+                f"got {goal!r}",
+            )
+            for goal in (0.0, -0.5, 1.01, float("nan"), 80)
+        ),
     ],
 )
 def test_routing_rules_are_checked_with_a_message_naming_the_field(
@@ -267,6 +279,11 @@ def test_routing_rules_are_checked_with_a_message_naming_the_field(
     with pytest.raises(ConfigurationError) as error:
         RoutingRules(**rules)
     assert str(error.value) == message
+
+
+def test_the_service_level_goal_is_80_per_cent_of_the_nodes_target_unless_set() -> None:
+    assert (RoutingRules().service_level_goal, RoutingRules().service_level_target) == (0.8, None)
+    assert RoutingRules(service_level_goal=1).service_level_goal == 1
 
 
 def test_an_unknown_strategy_is_refused_naming_the_known_ones() -> None:

@@ -80,6 +80,26 @@ def test_a_message_is_returned_as_stored_and_read_after_a_given_seq(
     assert read_messages(database, hotline, contact, after=1) == [second]
 
 
+def test_a_reply_keeps_who_actually_wrote_it(database: Database, hotline: str) -> None:
+    contact = opened(database, hotline, "c-author")
+    written = append_message(
+        database, hotline, contact, sender="agent", agent="a1", provider="A", text="Wir sind da",
+        at=7.0, delivery="sent", author="chef-a", author_role="supervisor",
+    )  # fmt: skip
+    own = append_message(
+        database, hotline, contact, sender="agent", agent="a1", provider="A", text="Ich auch",
+        at=8.0, delivery="sent", author="a1", author_role="agent",
+    )  # fmt: skip
+    assert (written["agent"], written["author"], written["author_role"]) == (
+        "a1",
+        "chef-a",
+        "supervisor",
+    )
+    assert read_messages(database, hotline, contact) == [written, own]
+    caller = append_message(database, hotline, contact, sender="caller", text="Gut", at=9.0)
+    assert (caller["author"], caller["author_role"]) == (None, None)
+
+
 def test_a_platform_message_posted_twice_is_kept_once(database: Database, hotline: str) -> None:
     contact = opened(database, hotline, "s1", channel="social", platform="x", thread="t1")
     once = append_message(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -202,3 +203,17 @@ def running_server(
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def page_session(server: Server, user: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
+    """An HTTP client logged in through the login form (the session cookie) that sends the
+    session's CSRF token, as the pages' forms and scripts do (``X-CSRF-Token``)."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        response = client.post("/login", data={"username": user, "password": password})
+        assert response.status_code == 303, response.text
+        home = client.get("/", follow_redirects=True).text
+        found = re.search(r'<meta name="csrf-token" content="([^"]+)">', home)
+        assert found is not None, home[:500]
+        client.headers["X-CSRF-Token"] = found.group(1)
+        yield client

@@ -197,6 +197,26 @@ def test_only_the_agent_and_their_provider_read_a_conversation(live: Server) -> 
     assert "Hallo von woanders" not in texts
 
 
+def test_a_supervisors_reply_is_stored_as_theirs_for_the_agent(live: Server) -> None:
+    chat = connected_chat(live, "a1")
+    path = f"{H}/contacts/{chat['contact']}/messages"
+    by_chef = live.post(path, "chef-a", json={"text": "Hier schreibt die Leitung"})
+    assert by_chef.status_code == 201, by_chef.text
+    by_agent = live.post(path, "a1", json={"text": "Und wieder ich"})
+    assert by_agent.status_code == 201, by_agent.text
+    written = [
+        (m["sender"], m["agent"], m["author"], m["author_role"])
+        for m in live.get(path, "a1").json()["messages"]
+        if m["sender"] == "agent"
+    ]
+    assert written == [
+        ("agent", "a1", "chef-a", "supervisor"),
+        ("agent", "a1", "a1", "agent"),
+    ]
+    seen = live.get(f"{H}/chats/{chat['contact']}", None, headers=as_citizen(chat)).json()
+    assert "chef-a" not in json.dumps(seen)  # the citizen is told no names
+
+
 def test_a_chat_token_opens_only_its_own_chat(live: Server) -> None:
     ready(live, "a1")
     mine, other = start_chat(live), start_chat(live)

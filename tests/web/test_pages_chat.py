@@ -89,6 +89,19 @@ def test_a_citizen_chats_with_an_agent_who_accepts_and_replies(
         )
         expect(citizen.locator("#messages li.agent .who")).to_have_text("Beratung")
 
+        contact = desk.locator("#contact-list .contact").first.get_attribute("data-contact")
+        by_chef = sqlite_server.post(
+            f"/api/v1/hotlines/h1/contacts/{contact}/messages",
+            "chef-a",
+            json={"text": "Die Teamleitung bestätigt den Termin."},
+        )
+        assert by_chef.status_code == 201, by_chef.text
+        written = panel.locator("li.agent").last
+        expect(written).to_contain_text("Die Teamleitung bestätigt den Termin.")
+        expect(written.locator(".who")).to_have_text("Teamleitung chef-a für Kundenberater a1")
+        expect(panel.locator("li.agent .who").first).to_have_text("Kundenberater a1")
+        expect(citizen.locator("#messages li.agent .who").last).to_have_text("Beratung")
+
         citizen.fill("#write-text", "Ja, das passt.")
         citizen.press("#write-text", "Enter")
         expect(panel.locator("li.caller").last).to_have_text(re.compile("Ja, das passt."))
@@ -100,7 +113,7 @@ def test_a_citizen_chats_with_an_agent_who_accepts_and_replies(
         expect(panel.locator("li.system")).to_contain_text("Die Person hat den Chat verlassen.")
         expect(desk.locator("#status")).to_have_text("Nachbearbeitung")
         expect(panel.locator("form.reply")).to_be_hidden()  # the history stays, the box goes
-        expect(panel.locator("li.agent")).to_be_visible()
+        expect(panel.locator("li.agent").first).to_be_visible()
         form = desk.locator("#contact-list form.wrap-up")
         form.locator("select[name=disposition]").select_option("appointment")
         form.locator("button[type=submit]").click()

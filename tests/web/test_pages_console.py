@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.browser import launch_browser, log_in, new_page, script_errors
-from tests.web.server import Server
+from tests.web.conftest import backend_url
+from tests.web.server import Server, page_session, running_server, two_provider_config
 from verbund.planning import Goals, parse_forecast, plan_requirements
 
 FORECAST = Path(__file__).parents[2] / "examples" / "forecast.csv"
@@ -194,3 +196,40 @@ def test_the_wallboard_draws_todays_plan_and_warns_of_missing_pledged_agents(
         assert script_errors(wallboard) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_uploaded_forecast_is_still_planned_after_a_restart(
+    backend: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    expected = plan_requirements(
+        parse_forecast(FORECAST.read_text().splitlines()), Goals(target=30, service_level=0.9)
+    )
+    with (
+        backend_url(backend, tmp_path_factory) as url,
+        running_server(url, two_provider_config("h1"), tmp_path) as live,
+    ):
+        with page_session(live, "koordination") as coordinator:
+            uploaded = coordinator.post(
+                "/console/h1/forecast",
+                files={"forecast": ("januar.csv", FORECAST.read_bytes(), "text/csv")},
+                data={"target": "30", "service_level": "90", "shrinkage": "0"},
+            )
+        assert uploaded.status_code == 303, uploaded.text
+
+        live.restart()
+
+        with page_session(live, "koordination") as coordinator:
+            page = coordinator.get("/console/h1")
+        assert page.status_code == 200
+        assert "januar.csv" in page.text
+        assert "90 %" in page.text
+        assert "von koordination" in page.text
+        peak = max(expected, key=lambda r: r.agents)
+        row = re.search(
+            rf"<tr data-interval=\"{peak.start:%H:%M}\">.*?</tr>", page.text, flags=re.DOTALL
+        )
+        assert row is not None
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(0))
+        assert cells[1] == str(peak.agents)
+        assert page.text.count("<tr data-interval=") == len(expected)

@@ -4,16 +4,14 @@ browser, through the pages' form posts, or through the API with the same session
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.browser import launch_browser, log_in, new_page
-from tests.web.server import PASSWORD, Server
+from tests.web.server import Server, page_session
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +42,6 @@ def both_providers_working(sqlite_server: Server) -> None:
         for action in ("login", "ready"):
             response = sqlite_server.post(f"/api/v1/hotlines/h1/agents/{agent}/{action}", agent)
             assert response.is_success, response.text
-
-
-@contextlib.contextmanager
-def session(server: Server, user: str) -> Iterator[httpx.Client]:
-    """An HTTP client logged in through the login form (the session cookie)."""
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        response = client.post("/login", data={"username": user, "password": PASSWORD})
-        assert response.status_code == 303, response.text
-        yield client
 
 
 def test_a_supervisor_of_a_cannot_open_the_desk_of_an_agent_of_b(
@@ -134,7 +123,7 @@ def test_the_admin_of_a_creates_a_user_only_for_a(admin_a: Page, sqlite_server: 
 
 
 def test_form_posts_against_b_are_refused_and_change_nothing(sqlite_server: Server) -> None:
-    with session(sqlite_server, "admin-a") as client:
+    with page_session(sqlite_server, "admin-a") as client:
         deleted = client.post("/admin/users/b1/delete")
         assert deleted.status_code == 404
         assert "text/html" in deleted.headers["content-type"]
@@ -156,7 +145,7 @@ def test_form_posts_against_b_are_refused_and_change_nothing(sqlite_server: Serv
 
 
 def test_the_session_cookie_opens_nothing_of_b_in_the_api(sqlite_server: Server) -> None:
-    with session(sqlite_server, "chef-a") as client:
+    with page_session(sqlite_server, "chef-a") as client:
         assert client.get("/api/v1/auth/me").json()["name"] == "chef-a"
         assert client.get("/api/v1/hotlines/h1/agents/b1/desk").status_code in (403, 404)
         assert client.post("/api/v1/hotlines/h1/agents/b1/not-ready").status_code in (403, 404)
@@ -169,7 +158,7 @@ def test_the_session_cookie_opens_nothing_of_b_in_the_api(sqlite_server: Server)
 
 
 def test_an_agent_opens_only_their_own_desk(sqlite_server: Server) -> None:
-    with session(sqlite_server, "a1") as client:
+    with page_session(sqlite_server, "a1") as client:
         assert client.get("/desk/h1").status_code == 200
         assert client.get("/desk/h1/a1").status_code == 200
         for path in ("/desk/h1/a2", "/desk/h1/b1", "/wallboard/h1", "/admin", "/console/h1"):

@@ -104,7 +104,9 @@ TEMPLATES = LOCALE.parent / "templates"
 
 def test_the_message_template_holds_every_text_of_the_sources() -> None:
     found: set[str] = set()
-    sources = [(LOCALE.parent / name, "python", {}) for name in ("pages.py", "chat_page.py")] + [
+    sources = [
+        (LOCALE.parent / name, "python", {}) for name in ("pages.py", "chat_page.py", "auth.py")
+    ] + [
         (path, "jinja2.ext:babel_extract", {"trim_blocks": "true", "lstrip_blocks": "true"})
         for path in sorted(TEMPLATES.glob("*.html"))
     ]

@@ -102,6 +102,10 @@ class RoutingRules:
     report_stale_after: float = 30.0  # a connected provider's report older than this is ignored
     min_retry_after: float = 60.0  # the shortest retry-after told to a refused caller
     strategy: str = "longest-idle"  # agent selection policy, see verbund.engine.policies
+    # The service-level goal (for wallboards and alerts, not for routing): this share of the
+    # contacts answered within ``service_level_target`` seconds (None: the node's default).
+    service_level_goal: float = 0.8
+    service_level_target: float | None = None
 
     def __post_init__(self) -> None:
         positive = {
@@ -123,6 +127,19 @@ class RoutingRules:
         for name, optional_value in optional.items():
             if optional_value is not None:
                 _check_number(name, optional_value, allow_zero=True)
+        if self.service_level_target is not None:
+            _check_number("service_level_target", self.service_level_target, allow_zero=False)
+        goal = self.service_level_goal
+        if (
+            not isinstance(goal, int | float)
+            or isinstance(goal, bool)
+            or not math.isfinite(goal)
+            or not 0.0 < goal <= 1.0
+        ):
+            raise ConfigurationError(
+                f"service_level_goal: expected a share above 0 and at most 1 (0.8 = 80 %), "
+                f"got {goal!r}"
+            )
         if self.announce_interval is not None:
             _check_number("announce_interval", self.announce_interval, allow_zero=False)
         if self.max_no_answers < 1:

@@ -161,7 +161,8 @@ Timer = tuple[float, int, int, str, int, int]
 # changes shape, so that a snapshot of another shape refuses to load and recovery replays the
 # journal instead. 2: timers in lanes; agents know their idle channels. 3: queues keep their
 # places in ``Places`` (blocks with their lengths) instead of sortedcontainers' SortedList.
-STATE_FORMAT = 3
+# 4: ``RoutingRules`` carry the service-level goal and target.
+STATE_FORMAT = 4
 
 
 class Contact:

@@ -14,11 +14,13 @@ Tokens carry the password hash's tail, so changing a password ends the old sessi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from verbund.errors import VerbundError
 from verbund.store import Database, StoreError, User, add_user, get_user
@@ -102,7 +104,20 @@ class TokenSigner:
 
     def __init__(self, secret_key: str, lifetime: float) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="verbund-login")
+        self._csrf = URLSafeSerializer(secret_key, salt="verbund-csrf")
         self.lifetime = lifetime
+
+    def csrf_token(self, session: str) -> str:
+        """The token that the pages' forms and scripts send back with the session ``session``
+        (the login cookie): bound to that session, signed, so another site cannot make one."""
+        return self._csrf.dumps(_session_id(session))
+
+    def csrf_valid(self, session: str, token: str) -> bool:
+        try:
+            found = self._csrf.loads(token)
+        except BadSignature:
+            return False
+        return isinstance(found, str) and hmac.compare_digest(found, _session_id(session))
 
     def issue(self, user: User) -> str:
         return self._serializer.dumps(
@@ -120,3 +135,7 @@ class TokenSigner:
         if user is None or user.password_hash[-8:] != tail or user.role != role:
             raise AccountError("this login is no longer valid: log in again")
         return Principal(user.name, user.role, user.provider)
+
+
+def _session_id(session: str) -> str:
+    return hashlib.sha256(session.encode()).hexdigest()[:32]

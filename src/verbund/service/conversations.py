@@ -67,7 +67,18 @@ def for_citizen(message: dict[str, Any]) -> dict[str, Any]:
 def for_staff(message: dict[str, Any]) -> dict[str, Any]:
     return {
         k: message.get(k)
-        for k in ("id", "seq", "sender", "agent", "text", "at", "channel", "delivery")
+        for k in (
+            "id",
+            "seq",
+            "sender",
+            "agent",
+            "text",
+            "at",
+            "channel",
+            "delivery",
+            "author",
+            "author_role",
+        )
     }
 
 
@@ -135,6 +146,8 @@ class Conversations:
         provider: str | None = None,
         delivery: str | None = None,
         external_id: str | None = None,
+        author: str | None = None,
+        author_role: str | None = None,
     ) -> dict[str, Any]:
         """Store a message at the end of ``contact``'s conversation, then tell the agent who
         holds the contact and the citizen's chat page. Returns the stored message (with
@@ -151,6 +164,8 @@ class Conversations:
             provider=provider,
             delivery=delivery,
             external_id=external_id,
+            author=author,
+            author_role=author_role,
         )
         if not message.get("duplicate"):
             self.publish(line, contact, message)

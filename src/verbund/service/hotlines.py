@@ -96,8 +96,16 @@ class Service:
         await runner.start()
         assert runner.engine is not None
         view.seed(runner.engine)
+        view.target = self.service_level_target(runner.engine.rules)
         hotline = self.hotlines[name] = Hotline(name, runner, view)
         return hotline
+
+    def service_level_target(self, rules: RoutingRules) -> float:
+        """Seconds within which a contact counts as answered in time: the hotline's rule, else
+        the node's setting (``VERBUND_SL_TARGET``)."""
+        if rules.service_level_target is not None:
+            return rules.service_level_target
+        return self.settings.service_level_target
 
     def hotline(self, name: str) -> Hotline:
         found = self.hotlines.get(name)
@@ -136,6 +144,9 @@ class Service:
         hotline = self.hotline(name)
         async with hotline.lock:
             outcome = await hotline.runner.submit(change)
+            if isinstance(change, RulesChanged):
+                # Contacts answered from now on count against the new target.
+                hotline.view.target = self.service_level_target(change.rules)
             config = await asyncio.to_thread(load_config, self.database, name)
             await asyncio.to_thread(save_config, self.database, _changed(config, change))
             return outcome

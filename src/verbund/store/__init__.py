@@ -33,6 +33,7 @@ from verbund.store.database import (
     upgrade,
 )
 from verbund.store.errors import StoreError
+from verbund.store.forecasts import StoredForecast, load_forecast, save_forecast
 from verbund.store.history import DUPLICATE, HistoryRecorder, read_history
 from verbund.store.journal import Journal, JournalEntry
 from verbund.store.snapshots import (
@@ -56,6 +57,7 @@ __all__ = [
     "JournalEntry",
     "Pickled",
     "StoreError",
+    "StoredForecast",
     "User",
     "add_user",
     "configuration_commands",
@@ -68,6 +70,7 @@ __all__ = [
     "hotline_names",
     "list_users",
     "load_config",
+    "load_forecast",
     "load_pledges",
     "load_title",
     "open_database",
@@ -76,6 +79,7 @@ __all__ = [
     "read_history",
     "recover",
     "save_config",
+    "save_forecast",
     "save_pledges",
     "save_snapshot",
     "schema_revision",

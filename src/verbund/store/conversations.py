@@ -33,7 +33,18 @@ __all__ = [
     "set_delivery",
 ]
 
-MESSAGE_FIELDS = ("id", "seq", "sender", "agent", "text", "at", "channel", "delivery")
+MESSAGE_FIELDS = (
+    "id",
+    "seq",
+    "sender",
+    "agent",
+    "text",
+    "at",
+    "channel",
+    "delivery",
+    "author",
+    "author_role",
+)
 _MESSAGE_COLUMNS = [conversation_messages.c[name] for name in MESSAGE_FIELDS]
 
 
@@ -82,8 +93,12 @@ def append_message(
     provider: str | None = None,
     delivery: str | None = None,
     external_id: str | None = None,
+    author: str | None = None,
+    author_role: str | None = None,
 ) -> dict[str, Any]:
     """Store one message at the end of the conversation and return it (``MESSAGE_FIELDS``).
+    ``author`` and ``author_role``: who wrote an agent's message (the agent, or someone replying
+    for them).
 
     With an ``external_id`` the platform already sent once, the stored message is returned
     and nothing is added."""
@@ -118,6 +133,8 @@ def append_message(
             "channel": numbered.channel,
             "delivery": delivery,
             "external_id": external_id,
+            "author": author,
+            "author_role": author_role,
         }
         inserted = c.execute(
             conversation_messages.insert().values(**row).returning(conversation_messages.c.id)

@@ -329,6 +329,10 @@ conversation_messages = sa.Table(  # every message of a conversation, in order (
     sa.Column("delivery", sa.String(16), nullable=True),  # outbound only: see DELIVERY_STATES
     sa.Column("delivery_detail", sa.Text(), nullable=True),  # what the adapter said on failure
     sa.Column("external_id", sa.String(NAME), nullable=True),  # the platform's message id
+    # Who actually wrote an agent's message: the agent, or a supervisor, provider admin or the
+    # coordinator replying for them (migration 0005; None for older messages and non-agents).
+    sa.Column("author", sa.String(NAME), nullable=True),
+    sa.Column("author_role", sa.String(16), nullable=True),
     sa.ForeignKeyConstraint(
         ["hotline", "contact"],
         ["conversations.hotline", "conversations.contact"],
@@ -343,4 +347,18 @@ conversation_messages = sa.Table(  # every message of a conversation, in order (
         "delivery IS NULL OR " + _one_of("delivery", DELIVERY_STATES), name="delivery"
     ),
     sa.CheckConstraint("seq >= 1", name="seq"),
+)
+
+forecasts = sa.Table(  # the latest forecast uploaded per hotline, with its goals (migration 0004)
+    "forecasts",
+    metadata,
+    sa.Column("hotline", sa.String(NAME), primary_key=True),
+    sa.Column("source", sa.String(NAME), nullable=False),  # the uploaded file's name
+    sa.Column("text", sa.Text(), nullable=False),  # the CSV as uploaded (UTF-8, at most 5 MB)
+    sa.Column("target", sa.Double(), nullable=False),  # seconds: the planning goals
+    sa.Column("service_level", sa.Double(), nullable=False),  # a fraction
+    sa.Column("shrinkage", sa.Double(), nullable=False),  # a fraction
+    sa.Column("uploaded", sa.Double(), nullable=False),  # Unix seconds
+    sa.Column("uploaded_by", sa.String(NAME), nullable=False),  # the user's name
+    _hotline_fk("CASCADE"),
 )

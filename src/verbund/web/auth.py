@@ -7,6 +7,13 @@ and the provider the object belongs to. The rules (DESIGN.md section 2):
 * a provider admin or supervisor acts within their own provider;
 * an agent acts only as themself (the user name is the agent name);
 * what belongs to the alliance as a whole (queue aggregates) every logged-in user may read.
+
+CSRF: a browser sends the session cookie with a form post from any site, so every request that
+logs in with the cookie and may change something (not GET, HEAD, OPTIONS) must carry this
+session's token (:meth:`TokenSigner.csrf_token`), as the form field ``csrf_token`` or the header
+``X-CSRF-Token``; the pages put it into every form and their scripts send the header. All three
+ways in (the pages, FastAPI's API routes, :mod:`verbund.web.lean`) check it here, in
+:func:`cookie_principal`. A bearer token is no cookie: API clients need no CSRF token.
 """
 
 from __future__ import annotations
@@ -18,12 +25,17 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from verbund.service import AccountError, Principal, Service, TokenSigner
-from verbund.web.errors import Forbidden, Unauthenticated
+from verbund.web.errors import CsrfRefused, Forbidden, Unauthenticated
+from verbund.web.i18n import gettext_for
 
 __all__ = [
     "COOKIE",
+    "CSRF_FIELD",
+    "CSRF_HEADER",
     "Forbidden",
     "Unauthenticated",
+    "cookie_principal",
+    "csrf_token_of",
     "current_principal",
     "principal_of",
     "require_agent_or_provider",
@@ -32,6 +44,10 @@ __all__ = [
 ]
 
 COOKIE = "verbund_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -65,10 +81,41 @@ async def principal_from_token(request: Request, token: str | None) -> Principal
     return principal
 
 
+def csrf_token_of(request: Request) -> str:
+    """The CSRF token of the request's session ("" without a session cookie)."""
+    session = request.cookies.get(COOKIE)
+    return signer_of(request).csrf_token(session) if session else ""
+
+
+async def cookie_principal(request: Request) -> Principal:
+    """Who is logged in with the session cookie; for a request that may change something, only
+    with this session's CSRF token (else :class:`CsrfRefused`, 403)."""
+    session = request.cookies.get(COOKIE)
+    principal = await principal_from_token(request, session)
+    if request.method not in SAFE_METHODS:
+        assert session is not None  # principal_from_token refuses a missing one
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None and request.headers.get("content-type", "").startswith(FORMS):
+            field = (await request.form()).get(CSRF_FIELD)
+            sent = field if isinstance(field, str) else None
+        if not sent or not signer_of(request).csrf_valid(session, sent):
+            _ = gettext_for(request)
+            raise CsrfRefused(
+                _(
+                    "This form or action came without the security token of your session "
+                    "(perhaps from another site, or the page is too old). Reload the page and "
+                    "try again."
+                )
+            )
+    return principal
+
+
 async def current_principal(
     request: Request, token: Annotated[str | None, Depends(bearer)]
 ) -> Principal:
-    return await principal_from_token(request, token or request.cookies.get(COOKIE))
+    if token:
+        return await principal_from_token(request, token)
+    return await cookie_principal(request)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -79,7 +126,9 @@ async def principal_of(request: Request) -> Principal:
     :mod:`verbund.web.lean`): the bearer token, else the session cookie."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
-    return await principal_from_token(request, token or request.cookies.get(COOKIE))
+    if token:
+        return await principal_from_token(request, token)
+    return await cookie_principal(request)
 
 
 def require_coordinator(principal: Principal) -> None:

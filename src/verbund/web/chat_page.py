@@ -17,7 +17,8 @@ from fastapi import APIRouter, Request, Response
 
 from verbund.errors import UnknownEntity
 from verbund.web.auth import service_of
-from verbund.web.pages import PageRoute, gettext_for, language, redirect, render
+from verbund.web.i18n import gettext_for, language
+from verbund.web.pages import PageRoute, redirect, render
 
 __all__ = ["router"]
 

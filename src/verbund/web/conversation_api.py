@@ -13,7 +13,8 @@ Who may:
   the coordinator. Anyone else is told it does not exist (404). Callers are masked but for the
   last four characters for everyone but the coordinator;
 * reply: whoever may act for the agent holding the contact (the agent, their provider's admins
-  and supervisors, the coordinator) — as that agent, while the contact is connected;
+  and supervisors, the coordinator) — for that agent, while the contact is connected; the
+  message keeps who actually wrote it (``author``, ``author_role``), which the desk shows;
 * the social endpoints: the coordinator, like every channel adapter (a social adapter logs in
   with a coordinator account, as the SIP and chat gateways do for ``POST /contacts``).
 
@@ -125,6 +126,8 @@ async def agent_replies(
         agent=agent,
         provider=engine.agent_provider(agent),
         delivery=delivery,
+        author=principal.name,
+        author_role=principal.role,
     )
     return StaffMessage(**for_staff(message))
 

@@ -26,6 +26,7 @@ from verbund.store import StoreError
 
 __all__ = [
     "Conflict",
+    "CsrfRefused",
     "Forbidden",
     "TooManyRequests",
     "Unauthenticated",
@@ -41,6 +42,11 @@ class Unauthenticated(VerbundError):
 
 class Forbidden(VerbundError):
     """The logged-in user may not do this (403)."""
+
+
+class CsrfRefused(Forbidden):
+    """A page's form post or script call with the session cookie came without this session's
+    CSRF token, or with a wrong one (403): it may have come from another site."""
 
 
 class Conflict(VerbundError):

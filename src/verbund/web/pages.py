@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from babel.support import NullTranslations, Translations
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -52,11 +51,25 @@ from verbund.service import (
     UnknownHotline,
 )
 from verbund.service.accounts import verify_login
-from verbund.store import load_pledges, load_title
+from verbund.store import (
+    StoredForecast,
+    load_forecast,
+    load_pledges,
+    load_title,
+    save_forecast,
+)
 from verbund.store.outcomes import read_feedback
 from verbund.web import config_api
-from verbund.web.auth import COOKIE, principal_from_token, service_of, signer_of
-from verbund.web.errors import Forbidden, Unauthenticated
+from verbund.web.auth import (
+    COOKIE,
+    cookie_principal,
+    csrf_token_of,
+    principal_from_token,
+    service_of,
+    signer_of,
+)
+from verbund.web.errors import CsrfRefused, Forbidden, Unauthenticated
+from verbund.web.i18n import LANG_COOKIE, LANGUAGES, gettext_for, language, translations
 from verbund.web.live_api import _agent, state_document
 from verbund.web.schemas import (
     AgentBody,
@@ -76,22 +89,19 @@ log = logging.getLogger("verbund.web.pages")
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-LOCALES = HERE / "locale"
-LANGUAGES = ("de", "en")
-DEFAULT_LANGUAGE = "de"
-LANG_COOKIE = "lang"
 FLASH_COOKIE = "verbund_flash"
-SERVICE_LEVEL_GOAL = Goals().service_level  # the alert threshold: 80 % within the target
 INTERVAL = timedelta(minutes=15)
-RULE_FIELDS = ("callback_offer_ewt", "max_ewt", "redial_window", "strategy")
+RULE_FIELDS = (
+    "callback_offer_ewt",
+    "max_ewt",
+    "redial_window",
+    "strategy",
+    "service_level_goal",
+    "service_level_target",
+)
 
 
 # --- languages -----------------------------------------------------------------------------------
-
-
-@functools.cache
-def translations(lang: str) -> NullTranslations:
-    return Translations.load(str(LOCALES), [lang], domain="messages")
 
 
 @functools.cache
@@ -109,31 +119,6 @@ def environment(lang: str) -> Environment:
     env.filters["seconds"] = _seconds
     env.filters["percent"] = _percent
     return env
-
-
-def language(request: Request) -> str:
-    """The ``lang`` cookie, else the best of Accept-Language, else German."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    offers: list[tuple[float, int, str]] = []
-    for i, part in enumerate(request.headers.get("accept-language", "").split(",")):
-        code, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        offers.append((-quality, i, code.strip().lower()[:2]))
-    for _quality, _i, code in sorted(offers):
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
-
-
-def gettext_for(request: Request) -> Callable[[str], str]:
-    return translations(language(request)).gettext
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -181,6 +166,7 @@ def render(
         hotlines=sorted(service.hotlines),
         flash=flash,
         role_names=role_names,
+        csrf_token=csrf_token_of(request) if principal is not None else "",
         **context,
     )
     response = HTMLResponse(html, status_code=status)
@@ -232,7 +218,9 @@ def _safe_next(target: str | None) -> str:
 # --- errors: every failure is a page that says what to do ----------------------------------------
 
 
-def error_page(request: Request, status: int, message: str | None) -> Response:
+def error_page(
+    request: Request, status: int, message: str | None, *, hint: str | None = None
+) -> Response:
     _ = gettext_for(request)
     titles = {
         400: _("The request could not be carried out"),
@@ -255,7 +243,7 @@ def error_page(request: Request, status: int, message: str | None) -> Response:
         principal,
         status=status,
         title=titles.get(status, titles[400]),
-        message=hints.get(status, message),
+        message=hint or hints.get(status, message),
         # What was wrong with the input helps; why something is refused or unknown is no
         # business of someone who may not see it.
         detail=message if status in (400, 422) else None,
@@ -273,6 +261,8 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except Unauthenticated:
                 return redirect(f"/login?next={quote(_here(request), safe='')}")
+            except CsrfRefused as exc:
+                return error_page(request, 403, str(exc), hint=str(exc))
             except Forbidden as exc:
                 return error_page(request, 403, str(exc))
             except (UnknownEntity, UnknownHotline) as exc:
@@ -319,10 +309,15 @@ def _passes_through(exc: Exception) -> bool:
 
 
 async def page_principal(request: Request) -> Principal:
-    token = request.cookies.get(COOKIE)
-    if not token:
+    """The session cookie's user; a form post needs the session's CSRF token too (web.auth)."""
+    if not request.cookies.get(COOKIE):
         raise Unauthenticated("log in first")
-    principal = await principal_from_token(request, token)
+    try:
+        principal = await cookie_principal(request)
+    except CsrfRefused:
+        # The page of the refusal may still show who is logged in.
+        request.state.principal = await principal_from_token(request, request.cookies[COOKIE])
+        raise
     request.state.principal = principal
     return principal
 
@@ -507,6 +502,13 @@ async def _desk(request: Request, hotline: str, agent: str, principal: Principal
         "send": _("Send"),
         "reply_hint": _("Enter sends, Shift+Enter starts a new line, Esc leaves the box."),
         "senders": {"caller": _("Caller"), "agent": _("Agent"), "system": _("System")},
+        "written_for": _("%(role)s %(author)s for agent %(agent)s"),
+        "roles": {
+            "coordinator": _("Coordinator"),
+            "provider_admin": _("Provider admin"),
+            "supervisor": _("Supervisor"),
+            "agent": _("Agent"),
+        },
         "system_texts": {"caller_left": _("The caller has left the chat.")},
         "delivery": {
             "pending": _("not sent yet"),
@@ -575,7 +577,8 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
         if principal.sees_provider(pledge.provider):
             key = pledge.interval_start.isoformat()[:16]
             pledged.setdefault(key, {})[pledge.provider] = pledge.agents
-    forecast = _forecasts(request).get(hotline)
+    forecast = await _forecast(request, hotline)
+    config = await service.config(hotline)
     plan: dict[str, float] = {}
     if forecast is not None:
         for requirement in forecast.requirements:
@@ -618,8 +621,8 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
         state=state_document(line, principal),
         pledged=pledged,
         plan=plan,
-        goal=SERVICE_LEVEL_GOAL,
-        target=service.settings.service_level_target,
+        goal=config.rules.service_level_goal,
+        target=line.view.target,
         utc_offset=0 if utc_offset is None else int(utc_offset.total_seconds()),
         texts=texts,
     )
@@ -630,19 +633,60 @@ async def wallboard(request: Request, hotline: str, principal: PagePrincipal) ->
 
 @dataclass
 class Forecast:
-    """An uploaded forecast and the goals it was planned with (kept in this process)."""
+    """The hotline's latest uploaded forecast, the goals it was planned with, and its plan.
+
+    The store keeps the CSV text and the goals (``verbund.store.forecasts``); the plan is computed
+    from them again after a restart and kept here, in ``app.state.forecasts``, per upload."""
 
     source: str
     rows: list[ForecastRow]
     goals: Goals
     requirements: list[IntervalRequirement] = field(default_factory=list)
+    uploaded: datetime | None = None
+    uploaded_by: str = ""
 
 
-def _forecasts(request: Request) -> dict[str, Forecast]:
-    found: dict[str, Forecast] | None = getattr(request.app.state, "forecasts", None)
+def _forecasts(request: Request) -> dict[str, tuple[float, Forecast]]:
+    found: dict[str, tuple[float, Forecast]] | None = getattr(request.app.state, "forecasts", None)
     if found is None:
         found = request.app.state.forecasts = {}
     return found
+
+
+def _planned_forecast(stored: StoredForecast) -> Forecast:
+    goals = Goals(
+        target=stored.target, service_level=stored.service_level, shrinkage=stored.shrinkage
+    )
+    rows = parse_forecast(stored.text.splitlines(), stored.source)
+    return Forecast(
+        stored.source,
+        rows,
+        goals,
+        planned(rows, goals),
+        datetime.fromtimestamp(stored.uploaded),
+        stored.uploaded_by,
+    )
+
+
+async def _forecast(request: Request, hotline: str) -> Forecast | None:
+    """The hotline's latest forecast from the store (planned once per upload and process)."""
+    database = service_of(request).database
+    stored = await asyncio.to_thread(load_forecast, database, hotline)
+    if stored is None:
+        return None
+    cache = _forecasts(request)
+    cached = cache.get(hotline)
+    if cached is not None and cached[0] == stored.uploaded:
+        return cached[1]
+    try:
+        forecast = await asyncio.to_thread(_planned_forecast, stored)
+    except (VerbundError, PlanningError, ValueError):
+        # It was planned when it was uploaded; if the planning rules changed since, say so in
+        # the log and show no plan rather than an error page.
+        log.exception("the stored forecast of hotline %s cannot be planned any more", hotline)
+        return None
+    cache[hotline] = (stored.uploaded, forecast)
+    return forecast
 
 
 def _local(moment: datetime) -> datetime:
@@ -799,7 +843,7 @@ def plan_chart(rows: list[PlanRow], providers: list[str]) -> dict[str, Any]:
 async def _plan(request: Request, hotline: str, day: date | None) -> dict[str, Any]:
     service = service_of(request)
     line = service.hotline(hotline)
-    forecast = _forecasts(request).get(hotline)
+    forecast = await _forecast(request, hotline)
     requirements = [] if forecast is None else forecast.requirements
     now = datetime.fromtimestamp(line.runner.clock())
     if day is None:
@@ -906,6 +950,8 @@ async def console_hotline(
     max_ewt: Annotated[str, Form(max_length=50)] = "",
     redial_window: Annotated[str, Form(max_length=50)] = "",
     strategy: Annotated[str, Form(max_length=100)] = "",
+    service_level_goal: Annotated[str, Form(max_length=20)] = "",
+    service_level_target: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
     _require(principal, "coordinator")
     _ = gettext_for(request)
@@ -921,6 +967,12 @@ async def console_hotline(
         rules["redial_window"] = window
         if strategy:
             rules["strategy"] = strategy
+        if service_level_goal.strip():  # in per cent on the form, a share in the rules
+            rules["service_level_goal"] = _number("service_level_goal", service_level_goal) / 100
+        target = _optional_seconds("service_level_target", service_level_target)
+        if target == 0:
+            raise VerbundError("service_level_target: give the seconds above 0, or leave it empty")
+        rules["service_level_target"] = target
         body = HotlinePatch(title=title, rules=rules)
         await config_api.patch_hotline(request, hotline, body, principal)
 
@@ -1038,9 +1090,10 @@ async def console_forecast(
     shrinkage: Annotated[str, Form(max_length=20)] = "0",
 ) -> Response:
     _require(principal, "coordinator")
-    service_of(request).hotline(hotline)
+    service = service_of(request)
+    line = service.hotline(hotline)
     _ = gettext_for(request)
-    source = forecast.filename or "forecast.csv"
+    source = (forecast.filename or "forecast.csv")[:200]
     data = await forecast.read(5_000_001)
     day = ""
     try:
@@ -1061,7 +1114,27 @@ async def console_forecast(
         requirements = await asyncio.to_thread(planned, rows, goals)
     except (VerbundError, PlanningError, ValueError) as exc:
         return redirect(f"/console/{quote(hotline)}", flash=("error", str(exc)))
-    _forecasts(request)[hotline] = Forecast(source, rows, goals, requirements)
+    stored = StoredForecast(
+        source=source,
+        text=text,
+        target=goals.target,
+        service_level=goals.service_level,
+        shrinkage=goals.shrinkage,
+        uploaded=line.runner.clock(),
+        uploaded_by=principal.name,
+    )
+    await asyncio.to_thread(save_forecast, service.database, hotline, stored)
+    _forecasts(request)[hotline] = (
+        stored.uploaded,
+        Forecast(
+            source,
+            rows,
+            goals,
+            requirements,
+            datetime.fromtimestamp(stored.uploaded),
+            principal.name,
+        ),
+    )
     day = _local(requirements[0].start).date().isoformat()
     return redirect(
         f"/console/{quote(hotline)}?day={day}",

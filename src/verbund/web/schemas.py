@@ -49,7 +49,13 @@ class HotlineCreate(Strict):
 class HotlinePatch(Strict):
     title: str | None = Field(default=None, max_length=200)
     rules: dict[str, Any] | None = Field(
-        default=None, description="RoutingRules fields to change; the others keep their values"
+        default=None,
+        description=(
+            "RoutingRules fields to change; the others keep their values. Among them the "
+            "service-level goal for wallboards and alerts: service_level_goal (the share to "
+            "answer in time, above 0 and at most 1; default 0.8) and service_level_target "
+            "(seconds; null: the server's VERBUND_SL_TARGET)"
+        ),
     )
 
 
@@ -235,6 +241,12 @@ class StaffMessage(BaseModel):
     delivery: Literal["pending", "sent", "failed"] | None = Field(
         default=None, description="outbound only: pending until the channel adapter sent it"
     )
+    author: str | None = Field(
+        default=None,
+        description="an agent's message: the user who wrote it (the agent, or who replied for "
+        "them)",
+    )
+    author_role: Literal["coordinator", "provider_admin", "supervisor", "agent"] | None = None
 
 
 class ConversationOut(BaseModel):

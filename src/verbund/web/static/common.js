@@ -50,6 +50,11 @@ const Verbund = (() => {
       credentials: "same-origin",
       headers: { Accept: "application/json", ...(headers || {}) },
     };
+    // The session's CSRF token (web/auth.py): a call that may change something needs it.
+    const csrf = document.querySelector('meta[name="csrf-token"]');
+    if (csrf && !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase())) {
+      options.headers["X-CSRF-Token"] = csrf.content;
+    }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);

@@ -205,7 +205,12 @@
     const existing = panel.list.querySelector(`li[data-seq="${message.seq}"]`);
     if (existing) return;
     const text = message.sender === "system" ? T.system_texts[message.text] || message.text : message.text;
-    const who = message.sender === "agent" && message.agent ? `${T.senders.agent} ${message.agent}` : T.senders[message.sender];
+    let who = message.sender === "agent" && message.agent ? `${T.senders.agent} ${message.agent}` : T.senders[message.sender];
+    if (message.sender === "agent" && message.author && message.author !== message.agent) {
+      // Someone replied for the agent (a supervisor, an admin, the coordinator): say who.
+      const role = T.roles[message.author_role] || message.author_role || "";
+      who = format(T.written_for, { role, author: message.author, agent: message.agent || "" });
+    }
     const item = el(
       "li",
       { class: `message ${message.sender}`, "data-seq": message.seq, "data-id": message.id },
