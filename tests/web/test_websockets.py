@@ -11,7 +11,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.web.server import Server
+from tests.web.server import Server, page_session
+from verbund.web.auth import COOKIE
 
 H = "/api/v1/hotlines/h1"
 
@@ -129,3 +130,30 @@ def test_another_providers_desktop_and_a_bad_token_are_refused(quiet: Server) ->
         ws.recv(timeout=5)
     assert bad.value.rcvd is not None
     assert bad.value.rcvd.code == 4401
+
+
+def test_a_cookie_login_is_refused_from_another_sites_page(quiet: Server) -> None:
+    """A browser sends the session cookie with any site's handshake: only the server's own
+    pages (``Origin`` = its host and port) may use it; a bearer token needs no origin."""
+    with page_session(quiet, "koordination") as client:
+        cookie = f"{COOKIE}={client.cookies[COOKIE]}"
+    url = f"{quiet.ws_url}{H}/wallboard/ws"
+    own = quiet.base_url
+    with connect(url, additional_headers={"Cookie": cookie}, origin=own, open_timeout=10) as ws:
+        assert receive(ws, "state")["type"] == "state"
+    with connect(url, additional_headers={"Cookie": cookie}, open_timeout=10) as ws:
+        assert receive(ws, "state")["type"] == "state"  # no browser: no Origin to check
+    for stranger in ("http://evil.example", own.replace("127.0.0.1", "localhost"), "null"):
+        with (
+            pytest.raises(ConnectionClosed) as refused,
+            connect(
+                url, additional_headers={"Cookie": cookie}, origin=stranger, open_timeout=10
+            ) as ws,
+        ):
+            ws.recv(timeout=5)
+        assert refused.value.rcvd is not None
+        assert refused.value.rcvd.code == 4403, stranger
+        assert "open Verbund's own pages" in refused.value.rcvd.reason
+    token = quiet.login("koordination")
+    with connect(f"{url}?token={token}", origin="http://evil.example", open_timeout=10) as ws:
+        assert receive(ws, "state")["type"] == "state"

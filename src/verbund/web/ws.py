@@ -3,8 +3,12 @@
     /api/v1/hotlines/{hotline}/agents/{agent}/ws      offers, cancellations, status, contacts
     /api/v1/hotlines/{hotline}/wallboard/ws           the state document, on every change
 
-Log in with ``?token=<bearer token>`` or the session cookie. A refused connection is closed with
-4401 (no valid login), 4403 (not yours) or 4404 (no such hotline) and the reason.
+Log in with ``?token=<bearer token>`` or the session cookie. A browser sends the cookie with a
+handshake that any site's script opens, so with the cookie the handshake's ``Origin`` (which
+browsers always send) must be this server's own (scheme aside, its host and port as in ``Host``):
+another site cannot read a logged-in user's live data (cross-site WebSocket hijacking). A
+refused connection is closed with 4401 (no valid login), 4403 (not yours, or another site's
+page) or 4404 (no such hotline) and the reason.
 
 The first message is the whole picture (``desk`` or ``state``); after a dropped connection the
 client simply connects again and gets the whole picture anew — an offer still ringing is in it,
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -31,12 +36,40 @@ WALLBOARD_EVERY = 0.5  # seconds: wallboards get at most two updates a second
 
 
 async def _login(websocket: WebSocket) -> Principal | None:
-    token = websocket.query_params.get("token") or websocket.cookies.get(COOKIE)
+    token = websocket.query_params.get("token")
+    if not token:
+        token = websocket.cookies.get(COOKIE)
+        origin = websocket.headers.get("origin")
+        if token and origin is not None and not _same_origin(origin, websocket):
+            await _refuse(
+                websocket,
+                4403,
+                f"a page of {origin} may not use your login here: open Verbund's own pages",
+            )
+            return None
     try:
         return await principal_from_token(websocket, token)  # type: ignore[arg-type]
     except VerbundError as exc:
         await _refuse(websocket, 4401, str(exc))
         return None
+
+
+def _same_origin(origin: str, websocket: WebSocket) -> bool:
+    """Whether ``origin`` (``scheme://host[:port]``) names the host and port the client connected
+    to (the ``Host`` header; behind a proxy, the proxy must pass it on)."""
+    host = websocket.headers.get("host", "")
+    found = urlsplit(origin)
+    if found.scheme not in ("http", "https") or not found.hostname:
+        return False
+    default = 443 if found.scheme == "https" else 80
+    claimed = urlsplit(f"//{host}")
+    try:
+        return (found.hostname, found.port or default) == (
+            claimed.hostname,
+            claimed.port or default,
+        )
+    except ValueError:  # a port that is no number
+        return False
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
