@@ -49,6 +49,7 @@ class _Connection(asyncio.Protocol):
         self.buffer = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.closed = False
+        self.idle_since = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
@@ -83,6 +84,12 @@ class _Connection(asyncio.Protocol):
         return await self.waiter
 
 
+# Idle keep-alive connections are dropped after this long, before the server's own keep-alive
+# timeout (uvicorn: 5 s) closes them: reusing one that the server is closing at that moment
+# fails the request ("connection closed"); HTTP clients do the same (httpx: keepalive_expiry).
+KEEPALIVE_EXPIRY = 3.0
+
+
 @dataclass
 class Pool:
     host: str
@@ -94,10 +101,13 @@ class Pool:
     opened: int = 0
 
     async def _get(self) -> _Connection:
+        expired = time.monotonic() - KEEPALIVE_EXPIRY
         while self.idle:
             found = self.idle.pop()
-            if not found.closed:
+            if not found.closed and found.idle_since > expired:
                 return found
+            if not found.closed and found.transport is not None:
+                found.transport.close()  # the server may be closing it this very moment
             self.opened -= 1
         if self.opened < self.limit:
             self.opened += 1
@@ -122,6 +132,7 @@ class Pool:
             if not waiter.done():
                 waiter.set_result(connection)
                 return
+        connection.idle_since = time.monotonic()
         self.idle.append(connection)
 
     async def send(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
