@@ -5,14 +5,14 @@ German or English; nothing changes. Bearer-token clients need no token."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.web.server import PASSWORD, Server
+from tests.web.server import Server
+from tests.web.test_pages_http import logged_in
 
 H = "/api/v1/hotlines/h1"
 GERMAN = "ohne das Sicherheitstoken Ihrer Sitzung"
@@ -22,14 +22,6 @@ ENGLISH = "without the security token of your session"
 @pytest.fixture
 def session(sqlite_server: Server) -> Iterator[httpx.Client]:
     with logged_in(sqlite_server, "koordination") as client:
-        yield client
-
-
-@contextlib.contextmanager
-def logged_in(server: Server, user: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        response = client.post("/login", data={"username": user, "password": PASSWORD})
-        assert response.status_code == 303, response.text
         yield client
 
 

@@ -28,6 +28,7 @@ from verbund.service.accounts import AccountError
 from verbund.service.bus import EventBus
 from verbund.store import Database
 from verbund.store.conversations import (
+    MESSAGE_FIELDS,
     append_message,
     conversation,
     find_thread,
@@ -65,21 +66,7 @@ def for_citizen(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def for_staff(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: message.get(k)
-        for k in (
-            "id",
-            "seq",
-            "sender",
-            "agent",
-            "text",
-            "at",
-            "channel",
-            "delivery",
-            "author",
-            "author_role",
-        )
-    }
+    return {k: message.get(k) for k in MESSAGE_FIELDS}
 
 
 class ChatTokens:
