@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from verbund.engine.config import AgentSpec, Channel, ProviderSpec, RoutingRules, TopicSpec
+from verbund.engine.records import quick_init_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +172,7 @@ class RulesChanged(ConfigurationChanged):
 @dataclass(frozen=True, slots=True)
 class TimeAdvanced(Command):
     """Nothing happened but time: timers that fell due fire."""
+
+
+# Every command is made often (several per contact): each gets the quicker __init__.
+quick_init_all(globals(), Command)

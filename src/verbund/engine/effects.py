@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verbund.engine.records import quick_init_all
 from verbund.engine.states import AgentStatus, ContactState
 
 
@@ -116,3 +117,7 @@ class QueueChanged(Effect):
     queue: str
     waiting: int
     ewt: float | None
+
+
+# Every effect is made often (several per contact): each gets the quicker __init__.
+quick_init_all(globals(), Effect)
