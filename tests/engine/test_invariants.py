@@ -143,6 +143,7 @@ def routing_rules() -> st.SearchStrategy[RoutingRules]:
     return st.builds(
         RoutingRules,
         offer_timeout=st.sampled_from([10.0, 30.0, 120.0, 600.0]),
+        auto_answer=st.sampled_from([False, False, True]),
         max_no_answers=st.integers(1, 3),
         wrap_up=st.sampled_from([0.0, 0.0, 10.0, 30.0, None]),
         level_waits=st.sampled_from([(0.0,), (0.0, 15.0), (0.0, 30.0), (0.0, 60.0)]),
@@ -558,7 +559,8 @@ class EngineMachine(RuleBasedStateMachine):
         life.states.append(new)
 
     def on_offer(self, effect: OfferContact) -> None:
-        """An offer went out at ``expires_at - offer_timeout``: check it, and that nobody ahead of
+        """An offer went out at ``expires_at - offer_timeout`` (auto-answered: at ``expires_at``,
+        as the rules say): check it, and that nobody ahead of
         the contact in order (priority, then first arrival) whom the agent could take as well was
         passed over, in its queue or another the agent serves."""
         life = self.lives[effect.contact]
@@ -566,7 +568,8 @@ class EngineMachine(RuleBasedStateMachine):
         expected = CALLBACK_OFFERED if effect.callback else OFFERED
         assert life.state is expected, (effect, life)
         assert life.agent == effect.agent, (effect, life)
-        at = effect.expires_at - self.rules.offer_timeout
+        assert effect.answered is self.rules.auto_answer, effect
+        at = effect.expires_at if effect.answered else effect.expires_at - self.rules.offer_timeout
         assert self.prev_now <= at <= self.now, (effect, self.prev_now, self.now)
         level = desk.spec.skills.get((life.queue.topic, life.queue.language))
         assert level is not None, f"{effect}: agent lacks the skill: {desk.spec}"

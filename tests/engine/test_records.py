@@ -65,7 +65,7 @@ def test_fields_defaults_keywords_and_equality() -> None:
     assert arrived != ContactArrived("c1", "+49301", "termin", "de")
     assert hash(arrived) == hash(ContactArrived("c1", "+49301", "termin", "de", priority=2))
     assert repr(OfferContact("c1", "a1", 5.0)) == (
-        "OfferContact(contact='c1', agent='a1', expires_at=5.0, callback=False)"
+        "OfferContact(contact='c1', agent='a1', expires_at=5.0, callback=False, answered=False)"
     )
     assert TimeAdvanced() == TimeAdvanced()
 

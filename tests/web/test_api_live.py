@@ -322,3 +322,25 @@ def test_thanks_and_ratings_reach_the_agent_who_helped(live: Server) -> None:
     assert live.get(f"{H}/agents/b1/feedback", "chef-a").status_code == 403
     bad = live.post(f"{H}/contacts/{contact}/feedback", "koordination", json={"stars": 6})
     assert bad.status_code == 422
+
+
+def test_with_auto_answer_an_offer_connects_at_once_and_never_rings(live: Server) -> None:
+    def auto_answer(on: bool) -> None:
+        changed = live.request("PATCH", H, "koordination", json={"rules": {"auto_answer": on}})
+        assert changed.status_code == 200, changed.text
+
+    auto_answer(True)
+    try:
+        assert live.get(H, "koordination").json()["rules"]["auto_answer"] is True
+        agent(live, "b2", "login", "chef-b")
+        agent(live, "b2", "ready", "chef-b")
+        answer = arrive(live)
+        assert (answer["status"], answer["agent"]) == ("connected", "b2")
+        desk = live.get(f"{H}/agents/b2/desk", "chef-b").json()
+        assert (desk["status"], desk["offers"]) == ("busy", {})
+        # Nothing to accept: the desktop's accept is refused with the contact's state.
+        refused = live.post(f"{H}/agents/b2/offers/{answer['contact']}/accept", "chef-b")
+        assert refused.status_code == 409, refused.text
+        assert "connected" in refused.json()["detail"]
+    finally:
+        auto_answer(False)

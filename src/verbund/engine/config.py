@@ -86,6 +86,8 @@ class RoutingRules:
     """Routing rules of a hotline; every time is in seconds. ``None`` switches a rule off."""
 
     offer_timeout: float = 20.0  # an offer not answered within this returns the contact
+    # Auto-answer: an offer connects at once (agents on a headset line), no ringing, no time-out.
+    auto_answer: bool = False
     max_no_answers: int = 2  # consecutive unanswered offers that put an agent not ready
     wrap_up: float | None = 0.0  # wrap-up ends by itself after this; None: only the agent ends it
     level_waits: tuple[float, ...] = (0.0, 30.0, 60.0)  # level k joins after level_waits[k-1]

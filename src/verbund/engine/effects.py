@@ -17,12 +17,15 @@ class Effect:
 
 @dataclass(frozen=True, slots=True)
 class OfferContact(Effect):
-    """Ring the agent's desktop; the offer lapses at ``expires_at``."""
+    """Ring the agent's desktop; the offer lapses at ``expires_at``. With ``answered`` (the
+    hotline's auto-answer rule) nothing rings: the contact is connected (a callback: dialled) in
+    the same step, and ``expires_at`` is the moment of the offer."""
 
     contact: str
     agent: str
     expires_at: float
     callback: bool = False
+    answered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

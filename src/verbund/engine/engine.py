@@ -161,8 +161,8 @@ Timer = tuple[float, int, int, str, int, int]
 # changes shape, so that a snapshot of another shape refuses to load and recovery replays the
 # journal instead. 2: timers in lanes; agents know their idle channels. 3: queues keep their
 # places in ``Places`` (blocks with their lengths) instead of sortedcontainers' SortedList.
-# 4: ``RoutingRules`` carry the service-level goal and target.
-STATE_FORMAT = 4
+# 4: ``RoutingRules`` carry the service-level goal and target. 5: and ``auto_answer``.
+STATE_FORMAT = 5
 
 
 class Contact:
@@ -612,6 +612,11 @@ class Engine:
         contact = self._contact(command.contact)
         self._check_offer(contact, command.agent, ContactEvent.ACCEPT)
         agent = self._agents[command.agent]
+        self._connect(contact, agent)
+        self._refresh_status(agent)
+
+    def _connect(self, contact: Contact, agent: Agent) -> None:
+        """The agent answered the offer (or auto-answer did): talk, or dial the callback."""
         agent.no_answers = 0
         callback = contact.state is ContactState.CALLBACK_OFFERED
         self._set_state(contact, ContactEvent.ACCEPT)
@@ -620,7 +625,6 @@ class Engine:
             self._out.append(DialCallback(contact.name, agent.name, contact.callback_attempts))
         else:
             contact.connected_at = self.now
-        self._refresh_status(agent)
 
     def _offer_declined(self, command: OfferDeclined) -> None:
         contact = self._contact(command.contact)
@@ -980,13 +984,14 @@ class Engine:
         agent.load[contact.channel] += 1
         self._assign(agent.provider)
         self._set_state(contact, ContactEvent.OFFER, agent=agent.name)
-        expires = self.now + self._rules.offer_timeout
-        self._out.append(
-            OfferContact(
-                contact.name, agent.name, expires, contact.state is ContactState.CALLBACK_OFFERED
-            )
-        )
-        self._set_timer(expires, _OFFER_EXPIRES, contact)
+        callback = contact.state is ContactState.CALLBACK_OFFERED
+        if self._rules.auto_answer:
+            self._out.append(OfferContact(contact.name, agent.name, self.now, callback, True))
+            self._connect(contact, agent)
+        else:
+            expires = self.now + self._rules.offer_timeout
+            self._out.append(OfferContact(contact.name, agent.name, expires, callback))
+            self._set_timer(expires, _OFFER_EXPIRES, contact)
         self._refresh_availability(agent, moved=True)
         self._refresh_status(agent)
 

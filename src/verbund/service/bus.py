@@ -146,6 +146,7 @@ def _message(effect: Effect) -> tuple[str | None, Message]:
             "contact": effect.contact,
             "expires_at": effect.expires_at,
             "callback": effect.callback,
+            "answered": effect.answered,
         }
     if isinstance(effect, CancelOffer):
         return effect.agent, {

@@ -285,7 +285,11 @@ class DemoBots:
         if self.stopped:
             return
         for effect in effects:
-            if isinstance(effect, OfferContact) and effect.agent not in self.human:
+            if (
+                isinstance(effect, OfferContact)
+                and not effect.answered
+                and effect.agent not in self.human
+            ):
                 self._later(self.think(), OfferAccepted(effect.contact, effect.agent))
             elif (
                 isinstance(effect, ContactStateChanged)

@@ -224,7 +224,8 @@ class LiveView:
             elif isinstance(effect, AgentStateChanged):
                 self._agent_state(now, effect)
             elif isinstance(effect, OfferContact):
-                self._agent(effect.agent).offers[effect.contact] = effect.expires_at
+                if not effect.answered:  # (auto-answered: connected, nothing rings)
+                    self._agent(effect.agent).offers[effect.contact] = effect.expires_at
                 self.offers_made += 1
             elif isinstance(effect, (CancelOffer, DialCallback)):
                 self._agent(effect.agent).offers.pop(effect.contact, None)

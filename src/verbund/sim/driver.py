@@ -362,16 +362,20 @@ def run_replication(
                 heappush(heap, (at, seq, _ARRIVE, caller_of[n], (attempt + 1, q_of[n])))
                 seq += 1
 
-    def answer(n: int, agent: str, now: float) -> None:
-        """A live call offered to ``agent`` is accepted now: talking until the handle time ends."""
+    def talk(n: int, agent: str, now: float) -> None:
+        """A live call is connected to ``agent`` now: talking until the handle time ends."""
         nonlocal seq
         st[n] = S_TALK
         outcome[n] = O_ANSWERED
         wait[n] = now - t_arr[n]
         prov_of[n] = agent_provider[agent]
-        run(OfferAccepted(str(n), agent), now)
         heappush(heap, (now + aht_of_queue[q_of[n]](), seq, _END, n, agent))
         seq += 1
+
+    def answer(n: int, agent: str, now: float) -> None:
+        """A live call offered to ``agent`` is accepted now."""
+        talk(n, agent, now)
+        run(OfferAccepted(str(n), agent), now)
 
     def provider_serve(p: int, n: int, now: float) -> None:
         nonlocal seq
@@ -418,6 +422,11 @@ def run_replication(
                 n = int(f.contact)
                 oseq[n] += 1
                 t_off[n] = now
+                if f.answered:  # auto-answer: connected (a callback: dialled) in the same step
+                    if not f.callback:
+                        t_left[n] = now
+                        talk(n, f.agent, now)
+                    continue
                 if f.callback:
                     if zero_think:
                         if later is None:

@@ -740,6 +740,8 @@ class _Reader:
             "wrap_up": None if handling.manual_wrap_up else handling.wrap_up.mean,
             "default_aht": handling.aht.mean,
             "announce_interval": None,
+            # Agents who answer with no think time are agents whose desktops answer for them.
+            "auto_answer": handling.think_time.kind == "fixed" and handling.think_time.mean == 0.0,
         }
         if table is not None:
             kwargs["strategy"] = table.string("strategy", "longest-idle", tuple(STRATEGIES))

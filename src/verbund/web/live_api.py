@@ -101,6 +101,9 @@ def answer(contact: str, outcome: Outcome) -> ContactAnswer:
             elif state in (ContactState.OFFERED, ContactState.CALLBACK_OFFERED):
                 out["status"] = "offered"
                 out["agent"] = effect.agent
+            elif state in (ContactState.CONNECTED, ContactState.CALLBACK_DIALING):  # auto-answer
+                out["status"] = state.value
+                out["agent"] = effect.agent
             elif state is ContactState.ROUTED:
                 out["status"] = "routed"
                 out["provider"] = effect.provider

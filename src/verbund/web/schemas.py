@@ -121,7 +121,15 @@ class ContactAnswer(BaseModel):
 
     contact: str
     status: Literal[
-        "queued", "offered", "rejected", "callback_waiting", "already_waiting", "routed", "other"
+        "queued",
+        "offered",
+        "connected",  # auto-answer: offered and connected at once
+        "callback_dialing",  # a callback request, auto-answered: dialled at once
+        "rejected",
+        "callback_waiting",
+        "already_waiting",
+        "routed",
+        "other",
     ]
     position: int | None = None
     ewt: float | None = None
