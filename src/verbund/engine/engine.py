@@ -143,15 +143,17 @@ _ACTIVE_STATES = frozenset(
 )
 _OFFERED_STATES = (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)
 
-# Per state, what _set_state asks of it: (terminal, blocks a duplicate, held by an agent); one
-# lookup instead of three.
-_STATE_KINDS = {
-    state: (
+# Per transition, what _set_state needs: (the new state, whether it is terminal, whether the
+# contact stops blocking a duplicate attempt, whether an agent holds it); one lookup instead of
+# four. A new contact counts as blocking: ``_admit`` registers it before its first transition.
+_TRANSITIONS = {
+    (was, event): (
+        state,
         state in TERMINAL_CONTACT_STATES,
-        state in _ACTIVE_STATES,
+        (was is NEW or was in _ACTIVE_STATES) and state not in _ACTIVE_STATES,
         state in AGENT_HELD_CONTACT_STATES,
     )
-    for state in ContactState
+    for (was, event), state in CONTACT_TRANSITIONS.items()
 }
 
 # (due, sequence, kind, contact, contact's epoch when set, lane or -1 if in the heap itself)
@@ -924,9 +926,12 @@ class Engine:
             candidates += self._connected_candidates(queue_key)
         if not candidates:
             return None
-        best = self._choose(
-            candidates, Shares(self._share_target, self._assigned, self._assigned_total)
-        )
+        if len(candidates) == 1:  # (every strategy picks among the candidates: no choice here)
+            best = candidates[0]
+        else:
+            best = self._choose(
+                candidates, Shares(self._share_target, self._assigned, self._assigned_total)
+            )
         if best.agent is not None or best.delay == 0.0:
             return best
         queue = self._queues[queue_key]
@@ -1058,15 +1063,16 @@ class Engine:
         agent: str | None = None,
         provider: str | None = None,
     ) -> None:
-        state = CONTACT_TRANSITIONS.get((contact.state, event))
-        if state is None:  # not in the table: the error names the state and the event
-            state = next_contact_state(contact.name, contact.state, event)
+        try:
+            state, terminal, leaves_active, held = _TRANSITIONS[(contact.state, event)]
+        except KeyError:  # not in the table: refused, with the state and the event named
+            next_contact_state(contact.name, contact.state, event)
+            raise
         contact.state = state
         contact.epoch += 1
-        terminal, active, held = _STATE_KINDS[state]
         if terminal:
             self._contacts.pop(contact.name, None)
-        if not active and self._active_by_caller.get(contact.caller) == contact.name:
+        if leaves_active and self._active_by_caller.get(contact.caller) == contact.name:
             del self._active_by_caller[contact.caller]
         held_by = agent or (contact.agent if held else None)
         self._out.append(ContactStateChanged(contact.name, state, held_by, provider))

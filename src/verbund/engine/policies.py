@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from verbund.engine.config import RoutingRules
+from verbund.engine.records import quick_init
 from verbund.errors import ConfigurationError
 
 
@@ -43,6 +44,10 @@ class Shares:
     def under_cap(self, provider: str) -> bool:
         return self.deficit(provider) > 0.0
 
+
+# Both are made for every contact placed.
+quick_init(Candidate)
+quick_init(Shares)
 
 ProviderChoice = Callable[[Sequence[Candidate], Shares], Candidate]
 
