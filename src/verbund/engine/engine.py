@@ -504,7 +504,10 @@ class Engine:
             )
             return
 
-        queue = self._queue(QueueKey(command.topic, command.language, command.channel))
+        # (A QueueKey equals the plain tuple of its fields: the lookup needs no QueueKey made.)
+        queue = self._queues.get((command.topic, command.language, command.channel))  # type: ignore[call-overload]
+        if queue is None:
+            queue = self._queue(QueueKey(command.topic, command.language, command.channel))
         queue_key = queue.key  # the queue's own key: one object per queue, not per contact
         reclaim = self._abandoned_by_caller.pop(caller, None) if caller else None
         if reclaim is not None:
@@ -922,7 +925,11 @@ class Engine:
                     for name in (next(iter(available)),)
                 ]
                 break
-        if queue_key.channel is Channel.VOICE and contact.state in (NEW, ContactState.QUEUED):
+        if (
+            self._connected_by_skill
+            and queue_key.channel is Channel.VOICE
+            and contact.state in (NEW, ContactState.QUEUED)
+        ):
             candidates += self._connected_candidates(queue_key)
         if not candidates:
             return None
