@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -637,6 +638,16 @@ def simulate(
             help="Independent replications, for confidence intervals (overrides the file)."
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Replications run at once, one process each (default: one per CPU core). "
+            "The results are the same, bit for bit, whatever the number.",
+            show_default=False,
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write every KPI as JSON to this file.")
     ] = None,
@@ -648,10 +659,23 @@ def simulate(
 
     try:
         simulate_files(
-            scenarios, seed=seed, replications=replications, json_out=json_out, report_out=report
+            scenarios,
+            seed=seed,
+            replications=replications,
+            jobs=_cpu_cores() if jobs is None else jobs,
+            json_out=json_out,
+            report_out=report,
         )
     except VerbundError as exc:
         _fail(str(exc))
+
+
+def _cpu_cores() -> int:
+    """The CPU cores this process may run on (a container's or ``taskset``'s limit counts)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 # ---- the live service ---------------------------------------------------------------------------

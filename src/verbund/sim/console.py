@@ -29,6 +29,7 @@ def simulate_files(
     *,
     seed: int | None = None,
     replications: int | None = None,
+    jobs: int = 1,
     json_out: Path | None = None,
     report_out: Path | None = None,
     console: Console | None = None,
@@ -37,6 +38,8 @@ def simulate_files(
     and write the requested files. Raises :class:`ScenarioError` for a bad scenario or option."""
     if replications is not None and replications < 1:
         raise ScenarioError(f"--replications: expected 1 or more, got {replications}")
+    if jobs < 1:
+        raise ScenarioError(f"--jobs: expected 1 or more processes, got {jobs}")
     scenarios = [
         load_scenario(path).with_options(seed=seed, replications=replications) for path in paths
     ]
@@ -51,7 +54,7 @@ def simulate_files(
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        documents.extend(_run(scenario, progress) for scenario in scenarios)
+        documents.extend(_run(scenario, progress, jobs) for scenario in scenarios)
     elapsed = time.perf_counter() - started
     console.print(summary_table(documents))
     console.print(f"simulated in {elapsed:.1f} s")
@@ -65,18 +68,22 @@ def simulate_files(
     return documents
 
 
-def _run(scenario: Scenario, progress: Progress) -> Json:
+def _run(scenario: Scenario, progress: Progress, jobs: int) -> Json:
     total = scenario.replications
+    running = min(jobs, total)
     task = progress.add_task(f"{scenario.name}", total=float(total))
+    done = [0.0] * total  # per replication, the fraction done (several run at once with jobs)
 
     def advance(replication: int, fraction: float) -> None:
-        progress.update(
-            task,
-            completed=replication + fraction,
-            description=f"{scenario.name} (replication {replication + 1} of {total})",
+        done[replication] = fraction
+        where = (
+            f"replication {replication + 1} of {total}"
+            if running == 1
+            else f"{total} replications, {running} at once"
         )
+        progress.update(task, completed=sum(done), description=f"{scenario.name} ({where})")
 
-    document = simulate(scenario, advance)
+    document = simulate(scenario, advance, jobs=jobs)
     progress.update(task, completed=float(total))
     return document
 

@@ -164,6 +164,12 @@ class Scenario:
         """Every topic × language, in the order of the file."""
         return [(t.name, lang) for t in self.topics for lang in t.languages]
 
+    def expected_first_attempts(self) -> float:
+        """How many first attempts one replication draws on average (its size, before redials)."""
+        if self.rate_per_hour is not None:
+            return self.rate_per_hour / 3600.0 * self.duration
+        return sum(row.calls for row in self.profile if row.start < self.duration)
+
     def with_options(self, *, seed: int | None = None, replications: int | None = None) -> Scenario:
         from dataclasses import replace
 
