@@ -145,6 +145,7 @@ def routing_rules() -> st.SearchStrategy[RoutingRules]:
         offer_timeout=st.sampled_from([10.0, 30.0, 120.0, 600.0]),
         auto_answer=st.sampled_from([False, False, True]),
         max_no_answers=st.integers(1, 3),
+        decline_pause=st.sampled_from([0.0, 5.0, 30.0]),
         wrap_up=st.sampled_from([0.0, 0.0, 10.0, 30.0, None]),
         level_waits=st.sampled_from([(0.0,), (0.0, 15.0), (0.0, 30.0), (0.0, 60.0)]),
         callback_offer_ewt=st.sampled_from([None, 60.0, 300.0]),
@@ -257,6 +258,10 @@ class Desk:
     held: dict[str, Channel] = field(default_factory=dict)
     shown: tuple[AgentStatus, str | None] = (AgentStatus.LOGGED_OUT, None)
     over: set[Channel] = field(default_factory=set)  # capacity lowered below what it holds
+    paused_until: float | None = None  # after a decline, offered nothing until then
+
+    def paused(self, now: float) -> bool:
+        return self.paused_until is not None and now < self.paused_until
 
     def capacity(self, channel: Channel) -> int:
         return self.spec.capacity.get(channel, 0)
@@ -380,18 +385,27 @@ class EngineMachine(RuleBasedStateMachine):
             case AgentLoggedIn():
                 assert desk is not None
                 desk.presence, desk.reason = AgentPresence.NOT_READY, None
+                desk.paused_until = None
             case AgentLoggedOut():
                 assert desk is not None
                 desk.presence, desk.reason = AgentPresence.LOGGED_OUT, None
+                desk.paused_until = None
             case AgentReady():
                 assert desk is not None
                 desk.presence, desk.reason, desk.no_answers = AgentPresence.READY, None, 0
+                desk.paused_until = None
             case AgentNotReady(reason=reason):
                 assert desk is not None
                 desk.presence, desk.reason = AgentPresence.NOT_READY, reason
-            case OfferAccepted() | OfferDeclined():
+                desk.paused_until = None
+            case OfferAccepted():
                 assert desk is not None
                 desk.no_answers = 0
+            case OfferDeclined():
+                assert desk is not None
+                desk.no_answers = 0
+                if self.rules.decline_pause > 0:
+                    desk.paused_until = at + self.rules.decline_pause
             case AgentConfigured(agent=spec):
                 known = self.desks.get(spec.name)
                 if known is None:
@@ -1020,6 +1034,7 @@ class EngineMachine(RuleBasedStateMachine):
                 level = desk.spec.skills.get(skill)
                 eligible = (
                     desk.presence is AgentPresence.READY
+                    and not desk.paused(self.now)
                     and desk.has_room(life.queue.channel)
                     and level is not None
                     and self.rules.level_wait(level) <= waited

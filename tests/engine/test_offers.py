@@ -58,7 +58,7 @@ def test_a_declined_offer_returns_the_contact_to_its_place() -> None:
 
 
 def test_a_declined_contact_goes_to_another_idle_agent_first() -> None:
-    d = Driver(hotline(agent("a1"), agent("a2")))
+    d = Driver(hotline(agent("a1"), agent("a2"), decline_pause=0.0))
     d.login("a1")
     d.at(1.0)
     d.login("a2")
@@ -109,11 +109,12 @@ def test_an_answered_offer_breaks_the_run_of_unanswered_ones() -> None:
     d.at(50.0)  # c2 lapses
     assert d.engine.agent_status("a1") is AgentStatus.RESERVED  # offered c2 again
 
-    # lapse, decline, lapse: a decline is an answer too.
+    # lapse, decline, lapse: a decline is an answer too. (c2 rings again at 65, after the
+    # 10 s pause that follows a decline, and lapses at 85 and at 105.)
     d.do(OfferDeclined("c2", "a1"), at=55.0)
-    d.at(75.0)
+    d.at(85.0)
     assert d.engine.agent_status("a1") is AgentStatus.RESERVED
-    d.at(95.0)
+    d.at(105.0)
     assert d.engine.agent_status("a1") is AgentStatus.NOT_READY
 
 
@@ -202,3 +203,48 @@ def test_an_agent_on_a_break_still_finishes_the_contacts_it_holds() -> None:
     assert not of_type(effects, OfferContact)
     assert AgentStateChanged("a1", "alpha", AgentStatus.NOT_READY, "lunch") in effects
     assert d.engine.waiting(VOICE) == ["c2"]
+
+
+def test_after_declining_an_agent_is_offered_nothing_for_the_pause() -> None:
+    d = Driver(hotline(agent("a1"), decline_pause=10.0, offer_timeout=20.0))
+    d.login("a1")
+    d.arrive("c1", at=1.0)
+
+    effects = d.do(OfferDeclined("c1", "a1"), at=2.0)
+
+    # Not the same contact straight back (the only agent, it would ring again at once).
+    assert not of_type(effects, OfferContact)
+    assert d.engine.agent_status("a1") is AgentStatus.READY
+    assert d.engine.waiting(VOICE) == ["c1"]
+    assert not of_type(d.arrive("c2", at=5.0), OfferContact)
+    assert not d.engine.agent_can_take("a1", VOICE, 100.0)
+    assert d.engine.next_deadline() == 12.0
+
+    effects = d.at(12.0)
+
+    assert one(effects, OfferContact) == OfferContact("c1", "a1", 32.0)  # first in order
+
+
+def test_a_declined_contact_rings_at_once_at_another_available_agent() -> None:
+    d = Driver(hotline(agent("a1"), agent("a2"), decline_pause=10.0))
+    d.login("a1")
+    d.arrive("c1", at=1.0)
+    d.login("a2")
+
+    effects = d.do(OfferDeclined("c1", "a1"), at=2.0)
+
+    assert one(effects, OfferContact) == OfferContact("c1", "a2", 22.0)
+
+
+def test_going_not_ready_and_ready_again_ends_the_pause() -> None:
+    d = Driver(hotline(agent("a1"), decline_pause=60.0))
+    d.login("a1")
+    d.arrive("c1", at=1.0)
+    d.do(OfferDeclined("c1", "a1"), at=2.0)
+    d.do(AgentNotReady("a1"), at=3.0)
+
+    effects = d.do(AgentReady("a1"), at=4.0)
+
+    assert one(effects, OfferContact) == OfferContact("c1", "a1", 24.0)
+    d.accept("c1")
+    assert d.at(62.0) == []  # the pause's timer no longer stands: nothing happens at its end

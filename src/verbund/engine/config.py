@@ -89,6 +89,9 @@ class RoutingRules:
     # Auto-answer: an offer connects at once (agents on a headset line), no ringing, no time-out.
     auto_answer: bool = False
     max_no_answers: int = 2  # consecutive unanswered offers that put an agent not ready
+    # After declining an offer an agent is offered nothing for this long (0: at once again;
+    # going not ready and ready, or logging out, ends the pause too).
+    decline_pause: float = 10.0
     wrap_up: float | None = 0.0  # wrap-up ends by itself after this; None: only the agent ends it
     level_waits: tuple[float, ...] = (0.0, 30.0, 60.0)  # level k joins after level_waits[k-1]
     callback_offer_ewt: float | None = None  # offer a callback when the expected wait exceeds this
@@ -129,6 +132,9 @@ class RoutingRules:
         for name, optional_value in optional.items():
             if optional_value is not None:
                 _check_number(name, optional_value, allow_zero=True)
+        _check_number("decline_pause", self.decline_pause, allow_zero=True)
+        if not isinstance(self.auto_answer, bool):
+            raise ConfigurationError(f"auto_answer {self.auto_answer!r}: expected true or false")
         if self.service_level_target is not None:
             _check_number("service_level_target", self.service_level_target, allow_zero=False)
         goal = self.service_level_goal

@@ -130,6 +130,8 @@ _WRAP_UP_ENDS = 1
 _ANNOUNCE = 2
 _CALLBACK_DUE = 3
 _LEVEL_JOINS = 4
+_PAUSE_ENDS = 5  # an agent's pause after declining ends (the only timer that belongs to an agent)
+_LEVEL_LANES = 16  # level timers queue up in lane _LEVEL_LANES + level, one lane per level
 
 # Contacts in these states block a duplicate attempt by the same caller.
 _ACTIVE_STATES = frozenset(
@@ -156,7 +158,8 @@ _TRANSITIONS = {
     for (was, event), state in CONTACT_TRANSITIONS.items()
 }
 
-# (due, sequence, kind, contact, contact's epoch when set, lane or -1 if in the heap itself)
+# (due, sequence, kind, contact (an agent for _PAUSE_ENDS), its epoch when set, lane or -1 if in
+# the heap itself)
 Timer = tuple[float, int, int, str, int, int]
 
 # The shape of an engine's state, for snapshots (pickles): bump it whenever the internal state
@@ -164,7 +167,8 @@ Timer = tuple[float, int, int, str, int, int]
 # journal instead. 2: timers in lanes; agents know their idle channels. 3: queues keep their
 # places in ``Places`` (blocks with their lengths) instead of sortedcontainers' SortedList.
 # 4: ``RoutingRules`` carry the service-level goal and target. 5: and ``auto_answer``.
-STATE_FORMAT = 5
+# 6: agents pause after a decline (``paused``, ``epoch``); ``RoutingRules.decline_pause``.
+STATE_FORMAT = 6
 
 
 class Contact:
@@ -336,12 +340,16 @@ class Engine:
         """When the next timer falls due, or None if none is set."""
         timers = self._timers
         while timers:
-            due, _, _, name, epoch, _ = timers[0]
-            contact = self._contacts.get(name)
-            if contact is not None and contact.epoch == epoch:
+            due, _, kind, name, epoch, _ = timers[0]
+            if self._timer_is_set(kind, name, epoch):
                 return due
             self._pop_timer()
         return None
+
+    def _timer_is_set(self, kind: int, name: str, epoch: int) -> bool:
+        """Whether a timer still stands: its contact (or agent) has not moved on since."""
+        owner = self._agents.get(name) if kind == _PAUSE_ENDS else self._contacts.get(name)
+        return owner is not None and owner.epoch == epoch
 
     # --- read-only views -------------------------------------------------------------------------
 
@@ -454,9 +462,7 @@ class Engine:
             # Only timers that still matter: cancelled ones linger in the heap until popped, and
             # when that happens depends on who asked for ``next_deadline`` (not on the log).
             "timers": sorted(
-                t[:5]
-                for t in self._pending_timers()
-                if (c := self._contacts.get(t[3])) is not None and c.epoch == t[4]
+                t[:5] for t in self._pending_timers() if self._timer_is_set(t[2], t[3], t[4])
             ),
             "sequences": (self._timer_seq, self._arrival_seq),
             "callers": sorted(self._callers),
@@ -636,7 +642,25 @@ class Engine:
         self._check_offer(contact, command.agent, ContactEvent.DECLINE)
         agent = self._agents[command.agent]
         agent.no_answers = 0  # a decline is an answer: only offers lapsing in a row count
+        pause = self._rules.decline_pause
+        if pause > 0.0:
+            # Not offered anything for a while: else the contact just declined, first in
+            # order, would ring again at once.
+            agent.paused = True
+            agent.epoch = self._timer_seq + 1  # the timer's own sequence: unique, never reused
+            self._set_timer(self.now + pause, _PAUSE_ENDS, agent)
         self._return_offer(contact, agent, ContactEvent.DECLINE)
+
+    def _end_pause(self, agent: Agent) -> None:
+        self._cut_pause(agent)
+        self._refresh_availability(agent)
+        self._serve_from_queues(agent)
+
+    def _cut_pause(self, agent: Agent) -> None:
+        """The pause after a decline is over (its time is up, or the agent's presence changed)."""
+        if agent.paused:
+            agent.paused = False
+            agent.epoch = 0  # its timer no longer stands
 
     def _contact_ended(self, command: ContactEnded) -> None:
         contact = self._contact(command.contact)
@@ -676,6 +700,7 @@ class Engine:
             )
         agent.presence = self._next_presence(agent, AgentEvent.LOG_IN)
         agent.reason = None
+        self._cut_pause(agent)
         self._count_serving(agent, +1)
         self._refresh_status(agent)
 
@@ -683,6 +708,7 @@ class Engine:
         agent = self._agent(command.agent)
         agent.presence = self._next_presence(agent, AgentEvent.LOG_OUT)
         agent.reason = None
+        self._cut_pause(agent)
         self._count_serving(agent, -1)
         self._refresh_availability(agent)
         self._refresh_status(agent)
@@ -692,6 +718,7 @@ class Engine:
         agent.presence = self._next_presence(agent, AgentEvent.MAKE_READY)
         agent.reason = None
         agent.no_answers = 0
+        self._cut_pause(agent)
         self._refresh_availability(agent)
         self._refresh_status(agent)
         self._serve_from_queues(agent)
@@ -704,6 +731,7 @@ class Engine:
     def _make_not_ready(self, agent: Agent, presence: AgentPresence, reason: str) -> None:
         agent.presence = presence
         agent.reason = reason
+        self._cut_pause(agent)
         self._refresh_availability(agent)
         self._refresh_status(agent)
 
@@ -1143,7 +1171,7 @@ class Engine:
         for level in levels:
             due = first_arrival + level_wait(level)
             if due > now:
-                self._set_timer(due, _LEVEL_JOINS, contact, _LEVEL_JOINS + level)
+                self._set_timer(due, _LEVEL_JOINS, contact, _LEVEL_LANES + level)
 
     def _schedule_level_timers_of_waiting(self, skill_levels: list[tuple[Skill, int]]) -> None:
         """After a configuration change: timers for these skill levels for every contact already
@@ -1157,8 +1185,8 @@ class Engine:
                 for place in queue.in_order():
                     self._schedule_level_timers(self._contacts[place[2]], sorted(levels))
 
-    def _set_timer(self, due: float, kind: int, contact: Contact, lane: int = -1) -> None:
-        """Set a timer of ``kind`` for ``contact``. Timers of one lane (one kind, or level timers
+    def _set_timer(self, due: float, kind: int, owner: Contact | Agent, lane: int = -1) -> None:
+        """Set a timer of ``kind`` for ``owner`` (a contact; an agent for ``_PAUSE_ENDS``). Timers of one lane (one kind, or level timers
         of one level) are nearly always set in due-time order, as they fall due a fixed delay
         after now: they queue up in a FIFO with only its head in the heap. A timer due before the
         last of its lane (a reclaimed place, changed rules) goes into the heap itself. Either way
@@ -1171,13 +1199,13 @@ class Engine:
         if queue is None:
             queue = self._lanes[lane] = deque()
         if not queue:
-            timer = (due, seq, kind, contact.name, contact.epoch, lane)
+            timer = (due, seq, kind, owner.name, owner.epoch, lane)
             queue.append(timer)
             heapq.heappush(self._timers, timer)
         elif queue[-1][0] <= due:
-            queue.append((due, seq, kind, contact.name, contact.epoch, lane))
+            queue.append((due, seq, kind, owner.name, owner.epoch, lane))
         else:
-            heapq.heappush(self._timers, (due, seq, kind, contact.name, contact.epoch, -1))
+            heapq.heappush(self._timers, (due, seq, kind, owner.name, owner.epoch, -1))
 
     def _pop_timer(self) -> Timer:
         """Take the timer due first (in the heap) out; its lane's next one takes its place."""
@@ -1227,6 +1255,12 @@ class Engine:
 
     def _fire(self, timer: Timer) -> None:
         due, _, kind, name, epoch, _ = timer
+        if kind == _PAUSE_ENDS:
+            agent = self._agents.get(name)
+            if agent is not None and agent.epoch == epoch:
+                self.now = due
+                self._end_pause(agent)
+            return
         contact = self._contacts.get(name)
         if contact is None or contact.epoch != epoch:
             return  # cancelled: the contact moved on (or finished) since the timer was set

@@ -761,6 +761,7 @@ class _Reader:
                 "callback_retry_delay": True,
                 "report_stale_after": True,
                 "min_retry_after": False,
+                "decline_pause": False,
             }
             for key, positive in durations.items():
                 if table.has(key):
