@@ -19,6 +19,7 @@ another provider is a 403 or 404 page, never its data. No error shows a tracebac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import functools
 import io
@@ -62,10 +63,15 @@ from verbund.store.outcomes import read_feedback
 from verbund.web import config_api
 from verbund.web.auth import (
     COOKIE,
+    LOGIN_COOKIE,
+    check_csrf,
+    check_login_csrf,
     cookie_principal,
     csrf_token_of,
+    login_nonce,
     principal_from_token,
     service_of,
+    set_login_cookie,
     signer_of,
 )
 from verbund.web.errors import CsrfRefused, Forbidden, Unauthenticated
@@ -376,7 +382,27 @@ async def home(request: Request) -> Response:
 
 @router.get("/login")
 async def login_form(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", None, next=_safe_next(next), error=None, username="")
+    return _login_page(request, next=next)
+
+
+def _login_page(
+    request: Request, *, next: str, status: int = 200, error: str | None = None, username: str = ""
+) -> Response:
+    """The login form with its token for this browser's pre-session cookie (set when new)."""
+    nonce, new = login_nonce(request)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status=status,
+        next=_safe_next(next),
+        error=error,
+        username=username,
+        login_token=signer_of(request).login_csrf_token(nonce),
+    )
+    if new:
+        set_login_cookie(request, response, nonce)
+    return response
 
 
 @router.post("/login")
@@ -385,18 +411,22 @@ async def login(
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
+    csrf_token: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    try:
+        check_login_csrf(request, csrf_token)
+    except CsrfRefused as exc:
+        # Checked before the password: a forged post learns nothing about it.
+        return _login_page(request, next=next, status=403, error=str(exc))
     service = service_of(request)
     try:
         user = await asyncio.to_thread(verify_login, service.database, username, password)
     except AccountError:
         _ = gettext_for(request)
-        return render(
+        return _login_page(
             request,
-            "login.html",
-            None,
+            next=next,
             status=401,
-            next=_safe_next(next),
             error=_("Unknown user name or wrong password."),
             username=username,
         )
@@ -411,11 +441,32 @@ async def login(
         secure=request.url.scheme == "https",
         path="/",
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/")  # its work is done; the session has its own
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"])
+@router.get("/logout")
+async def logout_form(request: Request) -> Response:
+    """Logging out changes something, so it takes a form post; a link here asks first."""
+    try:
+        principal = await page_principal(request)
+    except Unauthenticated:
+        return redirect("/login")
+    return render(request, "logout.html", principal)
+
+
+@router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Ends the session; with a session cookie, only with its CSRF token (else another site
+    could log the user out). Without one there is nothing to end."""
+    session = request.cookies.get(COOKIE)
+    if session:
+        try:
+            await check_csrf(request, session)
+        except CsrfRefused as exc:
+            with contextlib.suppress(Unauthenticated):
+                request.state.principal = await principal_from_token(request, session)
+            return error_page(request, 403, str(exc), hint=str(exc))
     response = redirect("/login")
     response.delete_cookie(COOKIE, path="/")
     return response
