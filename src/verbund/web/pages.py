@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -123,7 +124,8 @@ def environment(lang: str) -> Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["clock"] = _clock
     env.filters["seconds"] = _seconds
-    env.filters["percent"] = _percent
+    env.filters["decimal"] = functools.partial(decimal_text, lang=lang)
+    env.filters["percent"] = functools.partial(percent_text, lang=lang)
     return env
 
 
@@ -141,8 +143,19 @@ def _seconds(value: float | None) -> str:
     return f"{value // 60}:{value % 60:02d}"
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
+def decimal_text(value: float | None, lang: str) -> str:
+    """A number as readers of ``lang`` write it: "1.234,5" in German, "1,234.5" in English (up
+    to three decimals); "–" for none. The scripts do the same with ``Intl.NumberFormat``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return format_decimal(value, locale=lang)
+
+
+def percent_text(value: float | None, lang: str) -> str:
+    """A share as a whole per cent: "80 %" (a no-break space) in German, "80%" in English."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return format_percent(value, locale=lang)
 
 
 def render(
@@ -1189,7 +1202,11 @@ async def console_forecast(
     day = _local(requirements[0].start).date().isoformat()
     return redirect(
         f"/console/{quote(hotline)}?day={day}",
-        flash=("ok", _("The forecast was read: %(n)s intervals.") % {"n": len(requirements)}),
+        flash=(
+            "ok",
+            _("The forecast was read: %(n)s intervals.")
+            % {"n": decimal_text(len(requirements), language(request))},
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { data, api, format, duration, el } = Verbund;
+  const { data, api, format, duration, number, el } = Verbund;
   const page = data("chat-data");
   const T = page.texts;
   const base = `/api/v1/hotlines/${encodeURIComponent(page.hotline)}/chats`;
@@ -75,7 +75,7 @@
 
   function showWait(position, ewt) {
     if (position === null || position === undefined) showStatus(T.waiting_unknown);
-    else showStatus(format(T.waiting, { position, wait: ewt === null || ewt === undefined ? "–" : duration(ewt) }));
+    else showStatus(format(T.waiting, { position: number(position), wait: ewt === null || ewt === undefined ? "–" : duration(ewt) }));
   }
 
   function setState(next, place) {

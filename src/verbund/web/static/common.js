@@ -83,8 +83,25 @@ const Verbund = (() => {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   }
 
+  // Numbers as the page's readers write them (<html lang>): "1.234,5" and "80 %" in German,
+  // "1,234.5" and "80%" in English, as the server's Babel does for the same page.
+  const formats = new Map();
+  function numberFormat(options) {
+    const key = JSON.stringify(options);
+    if (!formats.has(key)) {
+      formats.set(key, new Intl.NumberFormat(document.documentElement.lang || "de", options));
+    }
+    return formats.get(key);
+  }
+
+  function number(value) {
+    if (value === null || value === undefined || value === "" || !isFinite(value)) return "–";
+    return numberFormat({ maximumFractionDigits: 3 }).format(value);
+  }
+
   function percent(value) {
-    return value === null || value === undefined ? "–" : `${Math.round(value * 100)} %`;
+    if (value === null || value === undefined || !isFinite(value)) return "–";
+    return numberFormat({ style: "percent", maximumFractionDigits: 0 }).format(value);
   }
 
   // Build an element: el("td", {class: "n"}, "text", child, ...)
@@ -102,5 +119,5 @@ const Verbund = (() => {
     return node;
   }
 
-  return { data, liveSocket, api, format, duration, percent, el };
+  return { data, liveSocket, api, format, duration, number, percent, el };
 })();
