@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { data, liveSocket, api, format, duration, number, el } = Verbund;
+  const { data, liveSocket, clock, api, format, duration, number, el } = Verbund;
   const page = data("desk-data");
   const T = page.texts;
   const base = `/api/v1/hotlines/${encodeURIComponent(page.hotline)}`;
@@ -188,11 +188,6 @@
       });
     });
     return form;
-  }
-
-  function clock(at) {
-    const when = new Date(at * 1000);
-    return `${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
   }
 
   function deliveryLabel(message) {
