@@ -205,12 +205,32 @@ def running_server(
         server.stop()
 
 
+def login_form_token(client: httpx.Client) -> str:
+    """The token of the login form, as a browser gets it: GET /login sets the pre-session
+    cookie (kept in ``client``) and renders the token bound to it into the form."""
+    page = client.get("/login")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None, page.text[:500]
+    return found.group(1)
+
+
+def submit_login(
+    client: httpx.Client, user: str, password: str = PASSWORD, **fields: str
+) -> httpx.Response:
+    """Log in through the login form, as a browser does: fetch the form, post it with its token
+    (and any other ``fields``, such as ``next``)."""
+    token = login_form_token(client)
+    data = {"username": user, "password": password, "csrf_token": token, **fields}
+    return client.post("/login", data=data)
+
+
 @contextlib.contextmanager
 def page_session(server: Server, user: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
     """An HTTP client logged in through the login form (the session cookie) that sends the
     session's CSRF token, as the pages' forms and scripts do (``X-CSRF-Token``)."""
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        response = client.post("/login", data={"username": user, "password": password})
+        response = submit_login(client, user, password)
         assert response.status_code == 303, response.text
         home = client.get("/", follow_redirects=True).text
         found = re.search(r'<meta name="csrf-token" content="([^"]+)">', home)

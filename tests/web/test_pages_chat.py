@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
 from tests.web.browser import launch_browser, log_in, new_page, script_errors
 from tests.web.server import Server
@@ -164,3 +164,58 @@ def test_the_chat_page_switches_to_english_and_keeps_the_chat(
     finally:
         context.close()
         log_out(sqlite_server, "a3")
+
+
+def test_the_chat_connects_again_after_a_drop_and_stops_once_it_has_ended(
+    browser: Browser, sqlite_server: Server
+) -> None:
+    someone_serving(sqlite_server, "b2")
+    context, page = new_page(browser, locale="de-DE")
+    sockets: list[WebSocket] = []
+    frames: list[int] = []  # per socket, the messages it received
+
+    def opened(socket: WebSocket) -> None:
+        index = len(sockets)
+        sockets.append(socket)
+        frames.append(0)
+        socket.on("framereceived", lambda _frame: frames.__setitem__(index, frames[index] + 1))
+
+    page.on("websocket", opened)
+    try:
+        start_chat(page, sqlite_server, "Ist da jemand?")
+        expect(page.locator("#chat-status")).to_contain_text("Nummer 1 in der Warteschlange")
+        assert len(sockets) == 1
+        assert "/chats/" in sockets[0].url
+
+        sqlite_server.restart()  # the socket drops; the page tries again until it is back
+        for _ in range(200):
+            if any(frames[1:]):
+                break
+            page.wait_for_timeout(100)
+        assert any(frames[1:]), "the chat did not connect again"
+        live = sockets[-1]
+        count = len(sockets)
+
+        contact = page.evaluate("JSON.parse(sessionStorage.getItem('verbund-chat:h1')).contact")
+        assert sqlite_server.post(f"{H}/agents/b2/ready", "koordination").is_success
+        accepted = sqlite_server.post(f"{H}/agents/b2/offers/{contact}/accept", "koordination")
+        assert accepted.is_success, accepted.text
+        expect(page.locator("#chat-status")).to_have_text(
+            "Eine Beraterin oder ein Berater schreibt mit Ihnen."
+        )
+        reply = sqlite_server.post(
+            f"{H}/contacts/{contact}/messages", "koordination", json={"text": "Ja, hier."}
+        )
+        assert reply.status_code == 201, reply.text
+        expect(page.locator("#messages li.agent")).to_contain_text("Ja, hier.")
+        assert len(sockets) == count  # it came live, over the socket that connected again
+
+        assert sqlite_server.post(f"{H}/contacts/{contact}/end", "koordination").is_success
+        expect(page.locator("#chat-status")).to_contain_text("Der Chat ist beendet.")
+        page.wait_for_timeout(2000)  # a socket that still reconnected would be back in 0.5 s
+        assert len(sockets) == count
+        assert live.is_closed()
+        assert script_errors(page) == []
+    finally:
+        context.close()
+        log_out(sqlite_server, "b2")

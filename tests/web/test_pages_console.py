@@ -20,6 +20,13 @@ from tests.web.server import Server, page_session, running_server, two_provider_
 from verbund.planning import Goals, parse_forecast, plan_requirements
 
 FORECAST = Path(__file__).parents[2] / "examples" / "forecast.csv"
+
+
+def german(whole: int) -> str:
+    """A whole number as the German pages write it: 1894 → "1.894"."""
+    return f"{whole:,}".replace(",", ".")
+
+
 DAY = "2031-03-04"
 
 
@@ -104,7 +111,7 @@ def test_a_forecast_upload_gives_the_plan_and_its_csv_export(console: Page) -> N
     expect(rows).to_have_count(len(expected))
     peak = max(expected, key=lambda r: r.agents)
     row = console.locator(f"#plan-table tr[data-interval='{peak.start:%H:%M}']")
-    expect(row.locator("td").nth(1)).to_have_text(str(peak.agents))
+    expect(row.locator("td").nth(1)).to_have_text(german(peak.agents))
     expect(console.locator("#plan-chart polyline.required")).to_have_count(1)
     points = console.locator("#plan-chart circle.dot.required")
     expect(points).to_have_count(len(expected))
@@ -223,7 +230,7 @@ def test_an_uploaded_forecast_is_still_planned_after_a_restart(
             page = coordinator.get("/console/h1")
         assert page.status_code == 200
         assert "januar.csv" in page.text
-        assert "90 %" in page.text
+        assert "90\u00a0%" in page.text  # German: a no-break space before the sign
         assert "von koordination" in page.text
         peak = max(expected, key=lambda r: r.agents)
         row = re.search(
@@ -231,5 +238,5 @@ def test_an_uploaded_forecast_is_still_planned_after_a_restart(
         )
         assert row is not None
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(0))
-        assert cells[1] == str(peak.agents)
+        assert cells[1] == german(peak.agents)
         assert page.text.count("<tr data-interval=") == len(expected)

@@ -5,19 +5,20 @@ cookie's attributes."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.web.server import PASSWORD, Server
+from tests.web.server import Server, submit_login
 
 
 @contextlib.contextmanager
 def logged_in(server: Server, user: str) -> Iterator[httpx.Client]:
     """An HTTP client logged in through the login form (the session cookie)."""
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        response = client.post("/login", data={"username": user, "password": PASSWORD})
+        response = submit_login(client, user)
         assert response.status_code == 303, response.text
         yield client
 
@@ -36,9 +37,8 @@ def test_a_page_without_login_redirects_to_the_login_page(sqlite_server: Server,
 
 
 def test_a_wrong_password_is_told_on_the_login_page(sqlite_server: Server) -> None:
-    response = httpx.post(
-        f"{sqlite_server.base_url}/login", data={"username": "a1", "password": "falsch-falsch"}
-    )
+    with httpx.Client(base_url=sqlite_server.base_url) as client:
+        response = submit_login(client, "a1", "falsch-falsch")
     assert response.status_code == 401
     assert "text/html" in response.headers["content-type"]
     assert "Unbekannter Benutzername oder falsches Passwort." in response.text
@@ -46,25 +46,24 @@ def test_a_wrong_password_is_told_on_the_login_page(sqlite_server: Server) -> No
 
 
 def test_the_login_sets_an_httponly_lax_session_cookie(sqlite_server: Server) -> None:
-    response = httpx.post(
-        f"{sqlite_server.base_url}/login",
-        data={"username": "chef-a", "password": PASSWORD, "next": "/wallboard/h1"},
-    )
+    with httpx.Client(base_url=sqlite_server.base_url) as client:
+        response = submit_login(client, "chef-a", next="/wallboard/h1")
     assert response.status_code == 303
     assert response.headers["location"] == "/wallboard/h1"
-    cookie = response.headers["set-cookie"].lower()
-    assert cookie.startswith("verbund_session=")
-    assert "httponly" in cookie
-    assert "samesite=lax" in cookie
-    assert "path=/" in cookie
+    cookies = [c.lower() for c in response.headers.get_list("set-cookie")]
+    session = [c for c in cookies if c.startswith("verbund_session=")]
+    assert len(session) == 1
+    assert "httponly" in session[0]
+    assert "samesite=lax" in session[0]
+    assert "path=/" in session[0]
+    # The login form's pre-session cookie has done its work: it is removed.
+    assert any(c.startswith('verbund_login=""') and "max-age=0" in c for c in cookies), cookies
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil"])
 def test_the_login_goes_back_only_to_this_site(sqlite_server: Server, target: str) -> None:
-    response = httpx.post(
-        f"{sqlite_server.base_url}/login",
-        data={"username": "a1", "password": PASSWORD, "next": target},
-    )
+    with httpx.Client(base_url=sqlite_server.base_url) as client:
+        response = submit_login(client, "a1", next=target)
     assert response.headers["location"] == "/"
 
 
@@ -87,8 +86,11 @@ def test_each_role_lands_on_its_page(sqlite_server: Server, user: str, page: str
 
 def test_logging_out_ends_the_session_for_the_pages(sqlite_server: Server) -> None:
     with logged_in(sqlite_server, "chef-a") as client:
-        assert client.get("/wallboard/h1").status_code == 200
-        response = client.post("/logout")
+        page = client.get("/wallboard/h1")
+        assert page.status_code == 200
+        token = re.search(r'action="/logout".*?name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None, page.text[:1000]
+        response = client.post("/logout", data={"csrf_token": token.group(1)})
         assert response.status_code == 303
         assert response.headers["location"] == "/login"
         assert client.get("/wallboard/h1").status_code == 303

@@ -1,11 +1,14 @@
 """The wallboard's service-level alert follows the hotline's own goal and target (its routing
 rules), not a constant: with half of today's contacts answered in time, a goal of 80 % raises the
-alert and a goal of 40 % does not. Bad goals are refused with a 4xx that names the field."""
+alert and a goal of 40 % does not. Bad goals are refused with a 4xx that names the field. Numbers
+are written as the reader's language does, by the server and by the script alike."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -77,7 +80,7 @@ def test_the_alert_is_raised_below_the_hotlines_own_goal(
         log_in(wallboard, half_in_time, "chef-a")
         wallboard.goto(f"{half_in_time.base_url}/wallboard/h1")
         expect(wallboard.locator("#connection")).to_have_text("Live")
-        expect(wallboard.locator("main")).to_contain_text("innerhalb von 0.5 Sekunden")
+        expect(wallboard.locator("main")).to_contain_text("innerhalb von 0,5 Sekunden")
         if alert is None:
             expect(wallboard.locator("#alerts")).to_have_text("Keine Warnungen.")
         else:
@@ -111,3 +114,71 @@ def test_the_console_form_sets_the_goal_in_per_cent(half_in_time: Server) -> Non
         assert "Traceback" not in page
     rules = half_in_time.get(H, "koordination").json()["rules"]
     assert (rules["service_level_goal"], rules["service_level_target"]) == (0.9, 15.0)
+
+
+def upload_todays_forecast(live: Server, calls: int, *, lang: str = "de") -> str:
+    """A forecast of ``calls`` for the running 15-minute interval; the console page after it."""
+    now = datetime.now()
+    start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    text = f"interval_start,topic,calls,aht\n{start:%Y-%m-%dT%H:%M},termin,{calls},300\n"
+    with page_session(live, "koordination") as coordinator:
+        coordinator.cookies.set("lang", lang)
+        uploaded = coordinator.post(
+            "/console/h1/forecast",
+            files={"forecast": ("heute.csv", text.encode(), "text/csv")},
+            data={"target": "20", "service_level": "80", "shrinkage": "0"},
+        )
+        assert uploaded.status_code == 303, uploaded.text
+        page = coordinator.get(uploaded.headers["location"])
+        assert page.status_code == 200
+        return page.text
+
+
+@pytest.mark.parametrize(("lang", "calls"), [("de", "4.000"), ("en", "4,000")])
+def test_the_console_writes_thousands_as_the_reader_does(
+    half_in_time: Server, lang: str, calls: str
+) -> None:
+    page = upload_todays_forecast(half_in_time, 4000, lang=lang)
+    cells = re.findall(r"<tr data-interval=\"[^\"]+\">.*?</tr>", page, flags=re.DOTALL)
+    assert len(cells) == 1
+    assert f'<td class="n">{calls}</td>' in cells[0]
+
+
+@pytest.mark.parametrize(
+    ("locale", "target", "goal", "share", "tick"),
+    [
+        ("de-DE", "innerhalb von 0,5 Sekunden", "Ziel 80\u00a0%", "50\u00a0%", "1.000"),
+        ("en-GB", "within 0.5 seconds", "target 80%", "50%", "1,000"),
+    ],
+)
+def test_the_wallboard_writes_numbers_in_the_readers_language(
+    half_in_time: Server,
+    browser: Browser,
+    locale: str,
+    target: str,
+    goal: str,
+    share: str,
+    tick: str,
+) -> None:
+    rules = {"service_level_target": 0.5, "service_level_goal": 0.8}  # as another test left them
+    changed = half_in_time.request("PATCH", H, "koordination", json={"rules": rules})
+    assert changed.status_code == 200, changed.text
+    upload_todays_forecast(half_in_time, 4000)  # the chart's scale: 0, 1000, … 4000 calls
+    context, wallboard = new_page(browser, locale=locale)
+    try:
+        log_in(wallboard, half_in_time, "chef-a")
+        wallboard.goto(f"{half_in_time.base_url}/wallboard/h1")
+        expect(wallboard.locator("#connection")).not_to_have_text("…")
+        # Rendered by the server (Babel):
+        hint = wallboard.locator("main .hint").first.text_content() or ""
+        assert target in hint, hint
+        assert goal in hint, hint
+        # Rendered by the script (Intl.NumberFormat), from the state the WebSocket sent:
+        cell = wallboard.locator("#totals td[data-field='service_level']")
+        expect(cell).to_have_text(share.replace("\u00a0", " "))
+        assert cell.text_content() == share
+        ticks = wallboard.locator("#chart text.tick").all_text_contents()
+        assert tick in ticks, ticks
+        assert script_errors(wallboard) == []
+    finally:
+        context.close()

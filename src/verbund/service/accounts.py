@@ -102,10 +102,14 @@ def verify_login(database: Database, name: str, password: str) -> User:
 class TokenSigner:
     """Issues and checks signed, expiring tokens."""
 
-    def __init__(self, secret_key: str, lifetime: float) -> None:
+    def __init__(
+        self, secret_key: str, lifetime: float, *, login_form_lifetime: float = 3600.0
+    ) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="verbund-login")
         self._csrf = URLSafeSerializer(secret_key, salt="verbund-csrf")
+        self._login_csrf = URLSafeTimedSerializer(secret_key, salt="verbund-login-csrf")
         self.lifetime = lifetime
+        self.login_form_lifetime = login_form_lifetime
 
     def csrf_token(self, session: str) -> str:
         """The token that the pages' forms and scripts send back with the session ``session``
@@ -118,6 +122,20 @@ class TokenSigner:
         except BadSignature:
             return False
         return isinstance(found, str) and hmac.compare_digest(found, _session_id(session))
+
+    def login_csrf_token(self, nonce: str) -> str:
+        """The token of the login form, before there is a session: bound to ``nonce``, the random
+        value of the browser's short-lived pre-session cookie, signed and timed, so another site
+        can neither read nor make one (Django's login CSRF, with a signed token)."""
+        return self._login_csrf.dumps(_session_id(nonce))
+
+    def login_csrf_valid(self, nonce: str, token: str) -> bool:
+        """Whether ``token`` was made for ``nonce`` at most ``login_form_lifetime`` ago."""
+        try:
+            found = self._login_csrf.loads(token, max_age=int(self.login_form_lifetime))
+        except BadSignature:  # SignatureExpired too
+            return False
+        return isinstance(found, str) and hmac.compare_digest(found, _session_id(nonce))
 
     def issue(self, user: User) -> str:
         return self._serializer.dumps(

@@ -14,14 +14,21 @@ session's token (:meth:`TokenSigner.csrf_token`), as the form field ``csrf_token
 ``X-CSRF-Token``; the pages put it into every form and their scripts send the header. All three
 ways in (the pages, FastAPI's API routes, :mod:`verbund.web.lean`) check it here, in
 :func:`cookie_principal`. A bearer token is no cookie: API clients need no CSRF token.
+
+The login form comes before any session, yet another site must not log a visitor in either
+(into an account of the attacker's, to watch what they type): as Django does, the login page
+sets a short-lived pre-session cookie with a random value (``verbund_login``), and the form
+carries a signed, timed token bound to it (:meth:`TokenSigner.login_csrf_token`), which
+:func:`check_login_csrf` checks. Logging out needs the session's token like any other form.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 
 from verbund.service import AccountError, Principal, Service, TokenSigner
@@ -32,18 +39,24 @@ __all__ = [
     "COOKIE",
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "LOGIN_COOKIE",
     "Forbidden",
     "Unauthenticated",
+    "check_csrf",
+    "check_login_csrf",
     "cookie_principal",
     "csrf_token_of",
     "current_principal",
+    "login_nonce",
     "principal_of",
     "require_agent_or_provider",
     "require_coordinator",
     "require_provider",
+    "set_login_cookie",
 ]
 
 COOKIE = "verbund_session"
+LOGIN_COOKIE = "verbund_login"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -87,6 +100,29 @@ def csrf_token_of(request: Request) -> str:
     return signer_of(request).csrf_token(session) if session else ""
 
 
+async def csrf_sent(request: Request) -> str | None:
+    """The CSRF token that came with the request: the header, else the form field."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(FORMS):
+        field = (await request.form()).get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
+    return sent
+
+
+async def check_csrf(request: Request, session: str) -> None:
+    """:class:`CsrfRefused` (403) unless the request carries the CSRF token of ``session``."""
+    sent = await csrf_sent(request)
+    if not sent or not signer_of(request).csrf_valid(session, sent):
+        _ = gettext_for(request)
+        raise CsrfRefused(
+            _(
+                "This form or action came without the security token of your session "
+                "(perhaps from another site, or the page is too old). Reload the page and "
+                "try again."
+            )
+        )
+
+
 async def cookie_principal(request: Request) -> Principal:
     """Who is logged in with the session cookie; for a request that may change something, only
     with this session's CSRF token (else :class:`CsrfRefused`, 403)."""
@@ -94,20 +130,51 @@ async def cookie_principal(request: Request) -> Principal:
     principal = await principal_from_token(request, session)
     if request.method not in SAFE_METHODS:
         assert session is not None  # principal_from_token refuses a missing one
-        sent = request.headers.get(CSRF_HEADER)
-        if sent is None and request.headers.get("content-type", "").startswith(FORMS):
-            field = (await request.form()).get(CSRF_FIELD)
-            sent = field if isinstance(field, str) else None
-        if not sent or not signer_of(request).csrf_valid(session, sent):
-            _ = gettext_for(request)
-            raise CsrfRefused(
-                _(
-                    "This form or action came without the security token of your session "
-                    "(perhaps from another site, or the page is too old). Reload the page and "
-                    "try again."
-                )
-            )
+        await check_csrf(request, session)
     return principal
+
+
+# --- the login form: CSRF before there is a session ------------------------------------------
+
+
+def login_nonce(request: Request) -> tuple[str, bool]:
+    """The random value of the browser's pre-session cookie, and whether it is new (then the
+    response must set it with :func:`set_login_cookie`)."""
+    found = request.cookies.get(LOGIN_COOKIE, "")
+    if 20 <= len(found) <= 100:
+        return found, False
+    return secrets.token_urlsafe(32), True
+
+
+def set_login_cookie(request: Request, response: Response, nonce: str) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=int(signer_of(request).login_form_lifetime),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def check_login_csrf(request: Request, token: str) -> None:
+    """:class:`CsrfRefused` (403) unless ``token``, the login form's field, was made for this
+    browser's pre-session cookie within the login form's lifetime: another site cannot log
+    a visitor into an account of its choosing."""
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    _ = gettext_for(request)
+    if not nonce:
+        raise CsrfRefused(
+            _(
+                "Your browser did not send this site's login cookie, so the login could not be "
+                "checked. Allow cookies for this site and log in again."
+            )
+        )
+    if not token or not signer_of(request).login_csrf_valid(nonce, token):
+        raise CsrfRefused(
+            _("This login form has expired or did not come from this site. Please log in again.")
+        )
 
 
 async def current_principal(

@@ -19,6 +19,7 @@ another provider is a 403 or 404 page, never its data. No error shows a tracebac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import functools
 import io
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -62,10 +64,15 @@ from verbund.store.outcomes import read_feedback
 from verbund.web import config_api
 from verbund.web.auth import (
     COOKIE,
+    LOGIN_COOKIE,
+    check_csrf,
+    check_login_csrf,
     cookie_principal,
     csrf_token_of,
+    login_nonce,
     principal_from_token,
     service_of,
+    set_login_cookie,
     signer_of,
 )
 from verbund.web.errors import CsrfRefused, Forbidden, Unauthenticated
@@ -117,7 +124,8 @@ def environment(lang: str) -> Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["clock"] = _clock
     env.filters["seconds"] = _seconds
-    env.filters["percent"] = _percent
+    env.filters["decimal"] = functools.partial(decimal_text, lang=lang)
+    env.filters["percent"] = functools.partial(percent_text, lang=lang)
     return env
 
 
@@ -135,8 +143,19 @@ def _seconds(value: float | None) -> str:
     return f"{value // 60}:{value % 60:02d}"
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
+def decimal_text(value: float | None, lang: str) -> str:
+    """A number as readers of ``lang`` write it: "1.234,5" in German, "1,234.5" in English (up
+    to three decimals); "–" for none. The scripts do the same with ``Intl.NumberFormat``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return format_decimal(value, locale=lang)
+
+
+def percent_text(value: float | None, lang: str) -> str:
+    """A share as a whole per cent: "80 %" (a no-break space) in German, "80%" in English."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return format_percent(value, locale=lang)
 
 
 def render(
@@ -376,7 +395,27 @@ async def home(request: Request) -> Response:
 
 @router.get("/login")
 async def login_form(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", None, next=_safe_next(next), error=None, username="")
+    return _login_page(request, next=next)
+
+
+def _login_page(
+    request: Request, *, next: str, status: int = 200, error: str | None = None, username: str = ""
+) -> Response:
+    """The login form with its token for this browser's pre-session cookie (set when new)."""
+    nonce, new = login_nonce(request)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status=status,
+        next=_safe_next(next),
+        error=error,
+        username=username,
+        login_token=signer_of(request).login_csrf_token(nonce),
+    )
+    if new:
+        set_login_cookie(request, response, nonce)
+    return response
 
 
 @router.post("/login")
@@ -385,18 +424,22 @@ async def login(
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
+    csrf_token: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    try:
+        check_login_csrf(request, csrf_token)
+    except CsrfRefused as exc:
+        # Checked before the password: a forged post learns nothing about it.
+        return _login_page(request, next=next, status=403, error=str(exc))
     service = service_of(request)
     try:
         user = await asyncio.to_thread(verify_login, service.database, username, password)
     except AccountError:
         _ = gettext_for(request)
-        return render(
+        return _login_page(
             request,
-            "login.html",
-            None,
+            next=next,
             status=401,
-            next=_safe_next(next),
             error=_("Unknown user name or wrong password."),
             username=username,
         )
@@ -411,11 +454,32 @@ async def login(
         secure=request.url.scheme == "https",
         path="/",
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/")  # its work is done; the session has its own
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"])
+@router.get("/logout")
+async def logout_form(request: Request) -> Response:
+    """Logging out changes something, so it takes a form post; a link here asks first."""
+    try:
+        principal = await page_principal(request)
+    except Unauthenticated:
+        return redirect("/login")
+    return render(request, "logout.html", principal)
+
+
+@router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Ends the session; with a session cookie, only with its CSRF token (else another site
+    could log the user out). Without one there is nothing to end."""
+    session = request.cookies.get(COOKIE)
+    if session:
+        try:
+            await check_csrf(request, session)
+        except CsrfRefused as exc:
+            with contextlib.suppress(Unauthenticated):
+                request.state.principal = await principal_from_token(request, session)
+            return error_page(request, 403, str(exc), hint=str(exc))
     response = redirect("/login")
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -1138,7 +1202,11 @@ async def console_forecast(
     day = _local(requirements[0].start).date().isoformat()
     return redirect(
         f"/console/{quote(hotline)}?day={day}",
-        flash=("ok", _("The forecast was read: %(n)s intervals.") % {"n": len(requirements)}),
+        flash=(
+            "ok",
+            _("The forecast was read: %(n)s intervals.")
+            % {"n": decimal_text(len(requirements), language(request))},
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { data, api, format, duration, el } = Verbund;
+  const { data, liveSocket, clock, api, format, duration, number, el } = Verbund;
   const page = data("chat-data");
   const T = page.texts;
   const base = `/api/v1/hotlines/${encodeURIComponent(page.hotline)}/chats`;
@@ -11,9 +11,7 @@
   const $ = (id) => document.getElementById(id);
   let chat = null; // {contact, token}
   let state = null;
-  let socket = null;
-  let retry = null;
-  let delay = 500;
+  let socket = null; // the chat's live socket (common.js), while the chat goes on
 
   function showError(message) {
     const box = $("chat-error");
@@ -75,7 +73,7 @@
 
   function showWait(position, ewt) {
     if (position === null || position === undefined) showStatus(T.waiting_unknown);
-    else showStatus(format(T.waiting, { position, wait: ewt === null || ewt === undefined ? "–" : duration(ewt) }));
+    else showStatus(format(T.waiting, { position: number(position), wait: ewt === null || ewt === undefined ? "–" : duration(ewt) }));
   }
 
   function setState(next, place) {
@@ -90,11 +88,6 @@
     $("leave").hidden = over;
     $("new-chat").hidden = !over;
     if (over) closeSocket();
-  }
-
-  function clock(at) {
-    const when = new Date(at * 1000);
-    return `${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
   }
 
   function addMessage(message) {
@@ -126,51 +119,32 @@
   }
 
   function connect() {
-    if (!chat || state === "ended") return;
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    if (!chat || state === "ended" || socket) return;
     const path = `${base}/${encodeURIComponent(chat.contact)}/ws?token=${encodeURIComponent(chat.token)}`;
-    socket = new WebSocket(`${scheme}//${location.host}${path}`);
-    socket.onopen = () => {
-      delay = 500;
-    };
-    socket.onmessage = (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (e) {
-        return;
-      }
-      if (message.type === "chat") {
-        for (const m of message.messages) addMessage(m);
-        setState(message.state, message);
-      } else if (message.type === "message") {
-        addMessage(message);
-      } else if (message.type === "state") {
-        setState(message.state, null);
-      } else if (message.type === "wait" && state === "waiting") {
-        showWait(message.position, message.ewt);
-      }
-    };
-    socket.onclose = (event) => {
-      socket = null;
-      if (event.code === 4401) {
-        forget(); // the token is no longer valid: start afresh
-        return;
-      }
-      if (state !== "ended") {
-        retry = setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 5000);
-      }
-    };
-    socket.onerror = () => socket && socket.close();
+    socket = liveSocket(
+      path,
+      (message) => {
+        if (message.type === "chat") {
+          for (const m of message.messages) addMessage(m);
+          setState(message.state, message);
+        } else if (message.type === "message") {
+          addMessage(message);
+        } else if (message.type === "state") {
+          setState(message.state, null);
+        } else if (message.type === "wait" && state === "waiting") {
+          showWait(message.position, message.ewt);
+        }
+      },
+      (up, event) => {
+        if (!up && event && event.code === 4401) forget(); // the token is no longer valid
+      },
+    );
   }
 
   function closeSocket() {
-    clearTimeout(retry);
     if (socket) {
       const open = socket;
       socket = null;
-      open.onclose = null;
       open.close();
     }
   }

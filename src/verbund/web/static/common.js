@@ -8,11 +8,14 @@ const Verbund = (() => {
   }
 
   // A socket to `path` that connects again after a drop (0.5 s, then up to 5 s apart).
-  // onMessage(message); onState(true|false) when the connection comes or goes.
+  // onMessage(message); onState(true) when it is up, onState(false, closeEvent) when it drops.
+  // close() ends it for good (also from within onState: then it does not connect again).
   function liveSocket(path, onMessage, onState) {
     let delay = 500;
     let socket = null;
     let pinger = null;
+    let retry = null;
+    let stopped = false;
     function connect() {
       const scheme = location.protocol === "https:" ? "wss:" : "ws:";
       socket = new WebSocket(`${scheme}//${location.host}${path}`);
@@ -32,16 +35,31 @@ const Verbund = (() => {
         }
         if (message.type !== "pong") onMessage(message);
       };
-      socket.onclose = () => {
+      socket.onclose = (event) => {
         clearInterval(pinger);
-        onState(false);
-        setTimeout(connect, delay);
+        if (stopped) return;
+        onState(false, event);
+        if (stopped) return;
+        retry = setTimeout(connect, delay);
         delay = Math.min(delay * 2, 5000);
       };
       socket.onerror = () => socket.close();
     }
     connect();
-    return { close: () => socket && socket.close() };
+    return {
+      close() {
+        stopped = true;
+        clearTimeout(retry);
+        clearInterval(pinger);
+        if (socket) socket.close();
+      },
+    };
+  }
+
+  // "14:05": the hour and minute of `at` (Unix seconds) in the browser's time.
+  function clock(at) {
+    const when = new Date(at * 1000);
+    return `${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
   }
 
   async function api(method, path, body, headers) {
@@ -83,8 +101,25 @@ const Verbund = (() => {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   }
 
+  // Numbers as the page's readers write them (<html lang>): "1.234,5" and "80 %" in German,
+  // "1,234.5" and "80%" in English, as the server's Babel does for the same page.
+  const formats = new Map();
+  function numberFormat(options) {
+    const key = JSON.stringify(options);
+    if (!formats.has(key)) {
+      formats.set(key, new Intl.NumberFormat(document.documentElement.lang || "de", options));
+    }
+    return formats.get(key);
+  }
+
+  function number(value) {
+    if (value === null || value === undefined || value === "" || !isFinite(value)) return "–";
+    return numberFormat({ maximumFractionDigits: 3 }).format(value);
+  }
+
   function percent(value) {
-    return value === null || value === undefined ? "–" : `${Math.round(value * 100)} %`;
+    if (value === null || value === undefined || !isFinite(value)) return "–";
+    return numberFormat({ style: "percent", maximumFractionDigits: 0 }).format(value);
   }
 
   // Build an element: el("td", {class: "n"}, "text", child, ...)
@@ -102,5 +137,5 @@ const Verbund = (() => {
     return node;
   }
 
-  return { data, liveSocket, api, format, duration, percent, el };
+  return { data, liveSocket, clock, api, format, duration, number, percent, el };
 })();

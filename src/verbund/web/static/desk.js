@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { data, liveSocket, api, format, duration, el } = Verbund;
+  const { data, liveSocket, clock, api, format, duration, number, el } = Verbund;
   const page = data("desk-data");
   const T = page.texts;
   const base = `/api/v1/hotlines/${encodeURIComponent(page.hotline)}`;
@@ -68,7 +68,7 @@
       [T.topic, parts.topic],
       [T.language, parts.language],
       [T.waited, duration(waited)],
-      [T.earlier_attempts, contact.earlier_attempts],
+      [T.earlier_attempts, number(contact.earlier_attempts)],
       [T.caller, contact.caller || "–"],
       [T.state, T.states[contact.state] || contact.state],
     ];
@@ -85,7 +85,7 @@
     status.dataset.status = desk.status;
     $("status-reason").textContent =
       desk.status === "not_ready" && desk.reason ? `(${T.reasons[desk.reason] || desk.reason})` : "";
-    $("answered-today").textContent = desk.answered_today;
+    $("answered-today").textContent = number(desk.answered_today);
     const s = desk.status;
     $("btn-login").disabled = s !== "logged_out";
     $("btn-ready").disabled = s === "logged_out" || s === "ready";
@@ -188,11 +188,6 @@
       });
     });
     return form;
-  }
-
-  function clock(at) {
-    const when = new Date(at * 1000);
-    return `${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
   }
 
   function deliveryLabel(message) {
@@ -440,7 +435,7 @@
   function tick() {
     for (const node of document.querySelectorAll(".countdown[data-expires]")) {
       const left = Math.max(0, Math.ceil(Number(node.dataset.expires) - now()));
-      node.textContent = format(T.seconds_left, { n: left });
+      node.textContent = format(T.seconds_left, { n: number(left) });
     }
     for (const card of document.querySelectorAll("#contact-list [data-contact]")) {
       const contact = desk.contacts.find((c) => c.contact === card.dataset.contact);

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { data, liveSocket, api, format, duration, percent, el } = Verbund;
+  const { data, liveSocket, api, format, duration, number, percent, el } = Verbund;
   const page = data("wallboard-data");
   const T = page.texts;
   const STATES = ["ready", "reserved", "busy", "wrap_up", "not_ready", "logged_out"];
@@ -12,7 +12,6 @@
   let pledged = page.pledged;
 
   const $ = (id) => document.getElementById(id);
-  const num = (value) => (value === null || value === undefined ? "–" : String(value));
 
   // "YYYY-MM-DDTHH:MM" of the server's local time, for the interval that `at` falls in.
   function intervalKey(at) {
@@ -35,13 +34,13 @@
           "tr",
           { "data-queue": q.queue },
           el("th", { scope: "row" }, `${topic} · ${language} · ${channel}`),
-          el("td", { class: "n", "data-field": "waiting" }, q.waiting),
+          el("td", { class: "n", "data-field": "waiting" }, number(q.waiting)),
           el("td", { class: "n", "data-field": "longest_wait" }, duration(q.longest_wait)),
           el("td", { class: "n", "data-field": "ewt" }, duration(q.ewt)),
           el("td", { class: "n", "data-field": "service_level" }, percent(q.service_level)),
-          el("td", { class: "n", "data-field": "abandoned" }, `${q.abandoned} (${percent(q.p_abandon)})`),
-          el("td", { class: "n", "data-field": "answered" }, q.answered),
-          el("td", { class: "n", "data-field": "offered" }, `${q.offered} / ${q.callers}`),
+          el("td", { class: "n", "data-field": "abandoned" }, `${number(q.abandoned)} (${percent(q.p_abandon)})`),
+          el("td", { class: "n", "data-field": "answered" }, number(q.answered)),
+          el("td", { class: "n", "data-field": "offered" }, `${number(q.offered)} / ${number(q.callers)}`),
         ),
       );
     }
@@ -53,13 +52,13 @@
         "tr",
         { id: "totals" },
         el("th", { scope: "row" }, "Σ"),
-        el("td", { class: "n", "data-field": "waiting" }, waiting),
+        el("td", { class: "n", "data-field": "waiting" }, number(waiting)),
         el("td", { class: "n" }, duration(longest)),
         el("td", { class: "n" }, ""),
         el("td", { class: "n", "data-field": "service_level" }, percent(t.service_level)),
-        el("td", { class: "n", "data-field": "abandoned" }, `${t.abandoned} (${percent(t.p_abandon)})`),
-        el("td", { class: "n", "data-field": "answered" }, t.answered),
-        el("td", { class: "n", "data-field": "offered" }, `${t.offered} / ${t.callers}`),
+        el("td", { class: "n", "data-field": "abandoned" }, `${number(t.abandoned)} (${percent(t.p_abandon)})`),
+        el("td", { class: "n", "data-field": "answered" }, number(t.answered)),
+        el("td", { class: "n", "data-field": "offered" }, `${number(t.offered)} / ${number(t.callers)}`),
       ),
     );
   }
@@ -78,9 +77,9 @@
           "tr",
           { "data-provider": provider },
           el("th", { scope: "row" }, provider),
-          ...STATES.map((s) => el("td", { class: "n", "data-field": s }, row[s] || 0)),
-          el("td", { class: "n", "data-field": "logged_in" }, loggedIn(row)),
-          el("td", { class: "n", "data-field": "pledged" }, num(now[provider])),
+          ...STATES.map((s) => el("td", { class: "n", "data-field": s }, number(row[s] || 0))),
+          el("td", { class: "n", "data-field": "logged_in" }, number(loggedIn(row))),
+          el("td", { class: "n", "data-field": "pledged" }, number(now[provider])),
         ),
       );
     }
@@ -90,8 +89,8 @@
         "tr",
         { class: "alliance", "data-provider": "" },
         el("th", { scope: "row" }, "Σ"),
-        ...STATES.map((s) => el("td", { class: "n", "data-field": s }, all[s] || 0)),
-        el("td", { class: "n", "data-field": "logged_in" }, loggedIn(all)),
+        ...STATES.map((s) => el("td", { class: "n", "data-field": s }, number(all[s] || 0))),
+        el("td", { class: "n", "data-field": "logged_in" }, number(loggedIn(all))),
         el("td", { class: "n" }, ""),
       ),
     );
@@ -108,7 +107,7 @@
       const row = state.agents.by_provider[provider] || {};
       const logged = loggedIn(row);
       if (logged < agents) {
-        alerts.push(format(T.alert_pledge, { provider, logged_in: logged, pledged: agents }));
+        alerts.push(format(T.alert_pledge, { provider, logged_in: number(logged), pledged: number(agents) }));
       }
     }
     const box = $("alerts");
@@ -153,8 +152,8 @@
     for (let i = 0; i <= 4; i++) {
       const value = tickStep * i;
       chart.append(svg("line", { x1: left, x2: W - right, y1: y(value), y2: y(value), class: "gridline" }));
-      chart.append(svg("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end", class: "tick" }, value));
-      chart.append(svg("text", { x: W - right + 6, y: ySL(i / 4) + 4, class: "tick sl" }, `${i * 25}%`));
+      chart.append(svg("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end", class: "tick" }, number(value)));
+      chart.append(svg("text", { x: W - right + 6, y: ySL(i / 4) + 4, class: "tick sl" }, percent(i / 4)));
     }
     const lines = { answered: [], abandoned: [], service_level: [], plan: [] };
     keys.forEach((k, i) => {
@@ -166,12 +165,12 @@
         const bar = svg("rect", {
           x: cx - wide / 2, y: y(r.offered), width: wide, height: Math.max(0, y(0) - y(r.offered)),
           class: "bar offered", "data-interval": k.slice(11), "data-offered": r.offered,
-        }, svg("title", {}, `${k.slice(11)} ${T.offered}: ${r.offered}`));
+        }, svg("title", {}, `${k.slice(11)} ${T.offered}: ${number(r.offered)}`));
         chart.append(bar);
         chart.append(svg("rect", {
           x: cx - narrow / 2, y: y(r.callers), width: narrow, height: Math.max(0, y(0) - y(r.callers)),
           class: "bar callers", "data-interval": k.slice(11), "data-callers": r.callers,
-        }, svg("title", {}, `${k.slice(11)} ${T.callers}: ${r.callers}`)));
+        }, svg("title", {}, `${k.slice(11)} ${T.callers}: ${number(r.callers)}`)));
         lines.answered.push([cx, y(r.answered)]);
         lines.abandoned.push([cx, y(r.abandoned)]);
         if (r.service_level !== null) lines.service_level.push([cx, ySL(r.service_level)]);
