@@ -1186,9 +1186,10 @@ class Engine:
                     self._schedule_level_timers(self._contacts[place[2]], sorted(levels))
 
     def _set_timer(self, due: float, kind: int, owner: Contact | Agent, lane: int = -1) -> None:
-        """Set a timer of ``kind`` for ``owner`` (a contact; an agent for ``_PAUSE_ENDS``). Timers of one lane (one kind, or level timers
-        of one level) are nearly always set in due-time order, as they fall due a fixed delay
-        after now: they queue up in a FIFO with only its head in the heap. A timer due before the
+        """Set a timer of ``kind`` for ``owner`` (a contact; an agent for ``_PAUSE_ENDS``).
+        Timers of one lane (one kind, or level timers of one level) are nearly always set in
+        due-time order, as they fall due a fixed delay after now: they queue up in a FIFO with
+        only its head in the heap. A timer due before the
         last of its lane (a reclaimed place, changed rules) goes into the heap itself. Either way
         they fire in (due, sequence) order, as if all were in one heap."""
         self._timer_seq += 1
