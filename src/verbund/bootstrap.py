@@ -101,6 +101,9 @@ def serve(settings: Settings) -> None:
         lifespan="on",
         timeout_graceful_shutdown=10,
         loop="auto",  # uvloop when it is installed (uvicorn[standard]), else asyncio's own
+        # The client's address (for the chat limits) from X-Forwarded-For of these proxies only.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips(),
     )
     # The journal is written from a worker thread while the event loop keeps serving: SQLite's
     # driver lets go of the GIL at every row, and with the default 5 ms switch interval the

@@ -706,6 +706,8 @@ _SERVE_EPILOG = "\n\n".join(
         "  VERBUND_CHAT_MESSAGES · chat_messages_per_minute · 30 (messages per web chat)",
         "  VERBUND_GC_DEEP · gc_deep_interval · 3600 (seconds between deep garbage "
         "collections; 0: never)",
+        "  VERBUND_TRUSTED_PROXIES · trusted_proxies · 127.0.0.1,::1 (proxies whose "
+        "X-Forwarded-For gives the client's address; none, or * for all)",
         "  VERBUND_LOG_LEVEL · log_level · info (debug, info, warning, error)",
         "[b]Examples[/b]",
         "  verbund serve",

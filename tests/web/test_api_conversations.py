@@ -392,3 +392,29 @@ def test_the_chat_limits_are_settings(tmp_path: Path) -> None:
             strict.post(f"{H}/chats", None, json={"topic": "termin"}).status_code for _ in range(3)
         ]
     assert answers == [201, 201, 429]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [("127.0.0.1,::1", [201, 201, 429]), ("10.0.0.0/8", [201, 429, 429])],
+    ids=["proxy-trusted", "proxy-not-trusted"],
+)
+def test_chats_are_limited_per_address_behind_a_trusted_proxy(
+    tmp_path: Path, trusted: str, expected: list[int]
+) -> None:
+    # This test talks from 127.0.0.1, as a reverse proxy on the same machine would. Trusted, its
+    # X-Forwarded-For names the citizen; not trusted, every chat comes from the proxy's address.
+    url = sqlite_url(tmp_path / "proxy.db")
+    config = two_provider_config("h1")
+    with running_server(url, config, tmp_path, chat_starts="1", trusted_proxies=trusted) as server:
+        assert server.post(f"{H}/agents/a1/login", "koordination").is_success
+        answers = [
+            server.post(
+                f"{H}/chats",
+                None,
+                json={"topic": "termin"},
+                headers={"X-Forwarded-For": citizen},
+            ).status_code
+            for citizen in ("198.51.100.1", "198.51.100.2", "198.51.100.1")
+        ]
+    assert answers == expected

@@ -38,6 +38,7 @@ def test_serve_help_lists_every_setting_with_its_environment_variable() -> None:
         "VERBUND_LOG_LEVEL",
         "VERBUND_CHAT_STARTS",
         "VERBUND_CHAT_MESSAGES",
+        "VERBUND_TRUSTED_PROXIES",
     ):
         assert variable in result.stdout
 
@@ -108,6 +109,16 @@ def test_settings_come_from_file_then_environment_then_options(tmp_path: Path) -
     assert load_settings(path, {"VERBUND_PORT": "9002"}, port=9003).port == 9003
 
 
+def test_trusted_proxies_are_addresses_networks_everybody_or_nobody() -> None:
+    def allowed(value: str) -> list[str]:
+        return load_settings(None, {"VERBUND_TRUSTED_PROXIES": value}).forwarded_allow_ips()
+
+    assert load_settings(None, {}).forwarded_allow_ips() == ["127.0.0.1", "::1"]
+    assert allowed(" 10.0.0.0/8 , 192.0.2.7") == ["10.0.0.0/8", "192.0.2.7"]
+    assert allowed("*") == ["*"]
+    assert allowed("none") == []
+
+
 @pytest.mark.parametrize(
     ("text", "environ", "words"),
     [
@@ -117,6 +128,12 @@ def test_settings_come_from_file_then_environment_then_options(tmp_path: Path) -
         ("", {"VERBUND_PORT": "70000"}, "port 70000: expected 1 to 65535"),
         ("", {"VERBUND_LOG_LEVEL": "loud"}, "log_level 'loud'"),
         ("", {"VERBUND_DATABASE_URL": "nonsense"}, "not a database URL"),
+        (
+            "",
+            {"VERBUND_TRUSTED_PROXIES": "10.0.0.0/8,proxy.intern"},
+            "trusted_proxies: 'proxy.intern' is not an IP address or network",
+        ),
+        ('trusted_proxies = " , "\n', {}, "trusted_proxies: empty; write none"),
     ],
 )
 def test_bad_settings_say_which_and_what_is_expected(

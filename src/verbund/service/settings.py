@@ -19,17 +19,20 @@ setting                                 environment                 default
 ``chat_starts_per_minute``              ``VERBUND_CHAT_STARTS``     ``30`` per client address
 ``chat_messages_per_minute``            ``VERBUND_CHAT_MESSAGES``   ``30`` per web chat
 ``gc_deep_interval`` (seconds)          ``VERBUND_GC_DEEP``         ``3600`` (``0``: never)
+``trusted_proxies``                     ``VERBUND_TRUSTED_PROXIES`` ``127.0.0.1,::1``
 ======================================  ==========================  ===============================
 
-The chat limits count per client address as uvicorn sees it: behind a reverse proxy, let it pass
-``X-Forwarded-For`` (uvicorn trusts it from ``127.0.0.1``; ``FORWARDED_ALLOW_IPS`` for others),
-or every citizen shares the proxy's allowance.
+The chat limits count per client address. Behind a reverse proxy or load balancer, that is the
+address in its ``X-Forwarded-For``, believed only from the addresses or networks in
+``trusted_proxies`` (comma-separated, e.g. ``10.0.0.0/8,127.0.0.1``; ``none`` to believe nobody,
+``*`` everybody): name the proxies there, or every citizen shares the proxy's allowance.
 
 The TOML file (``verbund serve --config verbund.toml``) holds the same names at top level.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -65,6 +68,7 @@ ENVIRONMENT = {
     "chat_starts_per_minute": "VERBUND_CHAT_STARTS",
     "chat_messages_per_minute": "VERBUND_CHAT_MESSAGES",
     "gc_deep_interval": "VERBUND_GC_DEEP",
+    "trusted_proxies": "VERBUND_TRUSTED_PROXIES",
 }
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -85,6 +89,7 @@ class Settings:
     chat_starts_per_minute: int = 30  # web chats a client address may start (then 429)
     chat_messages_per_minute: int = 30  # messages a citizen may write in one chat (then 429)
     gc_deep_interval: float = 3600.0  # between deep garbage collections (service/collector.py)
+    trusted_proxies: str = "127.0.0.1,::1"  # whose X-Forwarded-For is believed ("none", "*")
 
     def __post_init__(self) -> None:
         try:
@@ -114,10 +119,31 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} {getattr(self, name)!r}: expected at least 1")
+        self.forwarded_allow_ips()  # refuses what is not an address or a network
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(
                 f"log_level {self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}"
             )
+
+    def forwarded_allow_ips(self) -> list[str]:
+        """``trusted_proxies`` as uvicorn takes it: addresses and networks, ``*``, or none."""
+        text = self.trusted_proxies.strip()
+        if text.lower() == "none":
+            return []
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"trusted_proxies: {item!r} is not an IP address or network; expected "
+                    "e.g. 10.0.0.0/8,127.0.0.1, or * (everybody), or none"
+                ) from None
+        if not items:
+            raise SettingsError("trusted_proxies: empty; write none to believe no proxy")
+        return items
 
     def with_secret(self) -> Settings:
         """These settings with a secret key: the given one, or one kept in a file beside the
