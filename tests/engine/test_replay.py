@@ -29,6 +29,8 @@ from verbund.engine import (
     ContactArrived,
     ContactEnded,
     ContactState,
+    ContactStateChanged,
+    Effect,
     Engine,
     HotlineConfig,
     OfferAccepted,
@@ -263,3 +265,22 @@ def test_a_refused_command_in_a_log_is_refused_again_on_replay() -> None:
     assert effects == d.effects
     assert of_type(effects, CancelOffer) == [CancelOffer("c1", "a1", "timeout")]
     assert rebuilt.snapshot() == d.engine.snapshot()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_without_contact_notices_the_engine_decides_the_same(seed: int) -> None:
+    """The simulator's engine leaves out the ContactStateChanged notices it never reads: every
+    other effect, and every state, is the same as with them."""
+    live = _busy_day(seed)
+    quiet = Engine(live.config, contact_notices=False)
+    effects: list[Effect] = []
+    for now, command in live.log:
+        try:
+            effects.extend(quiet.handle(command, now))
+        except EngineError as refused:
+            effects.extend(refused.effects)  # type: ignore[arg-type]
+
+    assert not of_type(effects, ContactStateChanged)
+    assert effects == [e for e in live.effects if not isinstance(e, ContactStateChanged)]
+    assert len(effects) > 100
+    assert quiet.snapshot() == live.engine.snapshot()

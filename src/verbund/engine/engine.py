@@ -26,6 +26,10 @@ effects travel on the error as ``effects``).
 Lifecycles.  The contact and agent-presence tables in ``states.py`` are the only source of
 transitions. What an agent is doing is the state of the contacts it holds.
 
+Notices.  Besides decisions, the effects carry notices for read models and wallboards.
+``Engine(config, contact_notices=False)`` leaves out ``ContactStateChanged`` (for a driver that
+publishes none: the simulator); everything else, decisions and states, stays the same.
+
 Dispatch.  Two moments decide who gets what, and together they keep the engine work-conserving
 (no contact waits while an eligible agent is available):
 
@@ -262,8 +266,11 @@ class Counters:
 class Engine:
     """The routing engine of one hotline. See the module docstring for how it works."""
 
-    def __init__(self, config: HotlineConfig, *, now: float = 0.0) -> None:
+    def __init__(
+        self, config: HotlineConfig, *, now: float = 0.0, contact_notices: bool = True
+    ) -> None:
         self.name = config.name
+        self._contact_notices = contact_notices
         self.now = now
         self._state_format = STATE_FORMAT
         self._rules = config.rules
@@ -1109,8 +1116,9 @@ class Engine:
             self._contacts.pop(contact.name, None)
         if leaves_active and self._active_by_caller.get(contact.caller) == contact.name:
             del self._active_by_caller[contact.caller]
-        held_by = agent or (contact.agent if held else None)
-        self._out.append(ContactStateChanged(contact.name, state, held_by, provider))
+        if self._contact_notices:
+            held_by = agent or (contact.agent if held else None)
+            self._out.append(ContactStateChanged(contact.name, state, held_by, provider))
 
     def _enqueue(self, contact: Contact, queue: ContactQueue) -> None:
         queue.add(contact.priority, contact.place)
