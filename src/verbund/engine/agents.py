@@ -30,7 +30,6 @@ class Agent:
         "load",
         "name",
         "no_answers",
-        "paused",
         "presence",
         "provider",
         "queues_by_channel",
@@ -52,8 +51,9 @@ class Agent:
         self.available: tuple[Channel, ...] = ()
         self.available_since = 0.0
         self.no_answers = 0
-        self.paused = False  # ready, but offered nothing for a while after a decline
-        self.epoch = 0  # while paused, the number of the pause's timer (0: no pause)
+        # Ready but offered nothing for a while after a decline: the number of that pause's
+        # timer, which stands while they agree (0: no pause).
+        self.epoch = 0
 
     def configure(self, spec: AgentSpec) -> None:
         """Take provider, skills and capacity from ``spec`` (the engine keeps the index right)."""
@@ -71,7 +71,7 @@ class Agent:
         }
 
     def can_take(self, channel: Channel) -> bool:
-        if self.presence is not AgentPresence.READY or self.paused:
+        if self.presence is not AgentPresence.READY or self.epoch:
             return False
         cap = self.capacity.get(channel, 0)
         if channel is Channel.VOICE:
@@ -81,7 +81,7 @@ class Agent:
     def free_channels(self) -> tuple[Channel, ...]:
         """The channels the agent can take a contact on now, in a fixed order (the same as
         ``tuple(ch for ch in Channel if self.can_take(ch))``, without asking each channel)."""
-        if self.presence is not AgentPresence.READY or self.paused:
+        if self.presence is not AgentPresence.READY or self.epoch:
             return ()
         if not self.held:
             return self.idle_channels

@@ -171,7 +171,7 @@ Timer = tuple[float, int, int, str, int, int]
 # journal instead. 2: timers in lanes; agents know their idle channels. 3: queues keep their
 # places in ``Places`` (blocks with their lengths) instead of sortedcontainers' SortedList.
 # 4: ``RoutingRules`` carry the service-level goal and target. 5: and ``auto_answer``.
-# 6: agents pause after a decline (``paused``, ``epoch``); ``RoutingRules.decline_pause``.
+# 6: agents pause after a decline (``Agent.epoch``); ``RoutingRules.decline_pause``.
 STATE_FORMAT = 6
 
 
@@ -653,7 +653,6 @@ class Engine:
         if pause > 0.0:
             # Not offered anything for a while: else the contact just declined, first in
             # order, would ring again at once.
-            agent.paused = True
             agent.epoch = self._timer_seq + 1  # the timer's own sequence: unique, never reused
             self._set_timer(self.now + pause, _PAUSE_ENDS, agent)
         self._return_offer(contact, agent, ContactEvent.DECLINE)
@@ -665,9 +664,7 @@ class Engine:
 
     def _cut_pause(self, agent: Agent) -> None:
         """The pause after a decline is over (its time is up, or the agent's presence changed)."""
-        if agent.paused:
-            agent.paused = False
-            agent.epoch = 0  # its timer no longer stands
+        agent.epoch = 0  # its timer, if any, no longer stands
 
     def _contact_ended(self, command: ContactEnded) -> None:
         contact = self._contact(command.contact)
