@@ -268,19 +268,30 @@ def test_a_refused_command_in_a_log_is_refused_again_on_replay() -> None:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_without_contact_notices_the_engine_decides_the_same(seed: int) -> None:
-    """The simulator's engine leaves out the ContactStateChanged notices it never reads: every
-    other effect, and every state, is the same as with them."""
+def test_without_notices_the_engine_decides_the_same(seed: int) -> None:
+    """The simulator's engine leaves out the contact and agent notices it never reads: every
+    other effect, every state, and every agent's status as asked for, is the same as with
+    them."""
     live = _busy_day(seed)
-    quiet = Engine(live.config, contact_notices=False)
+    replayed = Engine(live.config)
+    quiet = Engine(live.config, notices=False)
+    notices = (ContactStateChanged, AgentStateChanged)
     effects: list[Effect] = []
+    seen: set[AgentStatus] = set()
     for now, command in live.log:
-        try:
-            effects.extend(quiet.handle(command, now))
-        except EngineError as refused:
-            effects.extend(refused.effects)  # type: ignore[arg-type]
+        for engine in (replayed, quiet):
+            try:
+                out = engine.handle(command, now)
+            except EngineError as refused:
+                out = list(refused.effects)  # type: ignore[arg-type]
+            if engine is quiet:
+                effects.extend(out)
+        statuses = {a: replayed.agent_status(a) for a in replayed.agents()}
+        assert {a: quiet.agent_status(a) for a in quiet.agents()} == statuses
+        seen |= set(statuses.values())
 
-    assert not of_type(effects, ContactStateChanged)
-    assert effects == [e for e in live.effects if not isinstance(e, ContactStateChanged)]
+    assert not [e for e in effects if isinstance(e, notices)]
+    assert effects == [e for e in live.effects if not isinstance(e, notices)]
     assert len(effects) > 100
+    assert len(seen) >= 4  # ready, reserved, busy, wrap-up… not just one
     assert quiet.snapshot() == live.engine.snapshot()

@@ -43,7 +43,8 @@ class Agent:
         self.name = spec.name
         self.configure(spec)
         self.presence = AgentPresence.LOGGED_OUT
-        self.status = AgentStatus.LOGGED_OUT
+        self.status = AgentStatus.LOGGED_OUT  # the status last published (Engine.agent_status
+        # tells the one of now, also when the engine publishes no notices)
         self.reason: str | None = None
         self.shown_reason: str | None = None  # the reason last published with the status
         self.held: dict[str, Channel] = {}  # contacts offered to / handled by the agent

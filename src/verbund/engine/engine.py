@@ -27,8 +27,9 @@ Lifecycles.  The contact and agent-presence tables in ``states.py`` are the only
 transitions. What an agent is doing is the state of the contacts it holds.
 
 Notices.  Besides decisions, the effects carry notices for read models and wallboards.
-``Engine(config, contact_notices=False)`` leaves out ``ContactStateChanged`` (for a driver that
-publishes none: the simulator); everything else, decisions and states, stays the same.
+``Engine(config, notices=False)`` leaves out ``ContactStateChanged`` and ``AgentStateChanged``
+(for a driver that publishes none: the simulator); everything else, decisions and states, stays
+the same, and ``agent_status`` still answers.
 
 Dispatch.  Two moments decide who gets what, and together they keep the engine work-conserving
 (no contact waits while an eligible agent is available):
@@ -266,11 +267,9 @@ class Counters:
 class Engine:
     """The routing engine of one hotline. See the module docstring for how it works."""
 
-    def __init__(
-        self, config: HotlineConfig, *, now: float = 0.0, contact_notices: bool = True
-    ) -> None:
+    def __init__(self, config: HotlineConfig, *, now: float = 0.0, notices: bool = True) -> None:
         self.name = config.name
-        self._contact_notices = contact_notices
+        self._notices = notices
         self.now = now
         self._state_format = STATE_FORMAT
         self._rules = config.rules
@@ -392,7 +391,7 @@ class Engine:
         return self._queues[found.queue].position(found.priority, found.place)
 
     def agent_status(self, agent: str) -> AgentStatus:
-        return self._agent(agent).status
+        return _status_of(self._agent(agent), self._contacts)
 
     def agent_presence(self, agent: str) -> AgentPresence:
         return self._agent(agent).presence
@@ -456,8 +455,12 @@ class Engine:
             },
             "agents": {
                 a.name: (
-                    *_slot_values(a, exclude=("available",)),
+                    # What was last published is left out: an engine without notices publishes
+                    # nothing, and after every command it equals what the agent does now.
+                    *_slot_values(a, exclude=("available", "status", "shown_reason")),
                     tuple(ch.value for ch in a.available),
+                    _status_of(a, self._contacts),
+                    _shown_reason(a),
                 )
                 for a in self._agents.values()
             },
@@ -1113,7 +1116,7 @@ class Engine:
             self._contacts.pop(contact.name, None)
         if leaves_active and self._active_by_caller.get(contact.caller) == contact.name:
             del self._active_by_caller[contact.caller]
-        if self._contact_notices:
+        if self._notices:
             held_by = agent or (contact.agent if held else None)
             self._out.append(ContactStateChanged(contact.name, state, held_by, provider))
 
@@ -1354,18 +1357,14 @@ class Engine:
 
     def _refresh_status(self, agent: Agent) -> None:
         """Mark the agent's status for publishing once the command is done (no flicker)."""
-        self._touched[agent.name] = agent
+        if self._notices:
+            self._touched[agent.name] = agent
 
     def _publish_statuses(self) -> None:
         contacts = self._contacts
         for agent in self._touched.values():
-            held = agent.held
-            status = (
-                agent_status(agent.presence, [contacts[name].state for name in held])
-                if held
-                else PRESENCE_STATUS[agent.presence]
-            )
-            reason = agent.reason if agent.presence is AgentPresence.NOT_READY else None
+            status = _status_of(agent, contacts)
+            reason = _shown_reason(agent)
             if (status is not agent.status or reason != agent.shown_reason) and (
                 self._agents.get(agent.name) is agent
             ):
@@ -1436,6 +1435,19 @@ _HANDLERS: dict[type[Command], Callable[[Engine, Any], None]] = {
     RulesChanged: Engine._rules_changed,
     TimeAdvanced: Engine._time_advanced,
 }
+
+
+def _status_of(agent: Agent, contacts: dict[str, Contact]) -> AgentStatus:
+    """What the agent is doing now, from its presence and the contacts it holds."""
+    held = agent.held
+    if not held:
+        return PRESENCE_STATUS[agent.presence]
+    return agent_status(agent.presence, [contacts[name].state for name in held])
+
+
+def _shown_reason(agent: Agent) -> str | None:
+    """The reason published with the agent's status: only a not-ready agent has one."""
+    return agent.reason if agent.presence is AgentPresence.NOT_READY else None
 
 
 def _slot_values(obj: object, exclude: tuple[str, ...] = ()) -> Iterable[object]:

@@ -28,8 +28,11 @@ Randomness: one ``SeedSequence`` per replication, spawned into one stream per pu
 patience, handling times, decisions…), so that, for example, switching redials on does not move a
 single arrival. Same scenario and seed, same result, bit for bit.
 
-The engine runs without ``ContactStateChanged`` notices (``contact_notices=False``): the driver
-reads each contact's fate off the other effects, and the decisions are the same either way.
+The engine runs without notices (``notices=False``: no ``ContactStateChanged`` or
+``AgentStateChanged``): the driver reads each contact's fate off the decisions and its own events,
+and the decisions are the same either way. A pooled agent whose shift ends while holding a contact
+logs out when the driver's own events free them: the end of the call (or of its fixed wrap-up, or
+the manual wrap-up), an offer cancelled, a callback not answered.
 The hot loop binds everything it touches to local variables and allocates no objects of its own
 per event beyond the engine's commands and heap tuples.
 """
@@ -50,8 +53,6 @@ from verbund.engine import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
-    AgentStateChanged,
-    AgentStatus,
     AlreadyWaiting,
     AnnounceWait,
     CallbackAnswered,
@@ -61,7 +62,6 @@ from verbund.engine import (
     ContactAbandoned,
     ContactArrived,
     ContactEnded,
-    ContactStateChanged,
     DialCallback,
     Engine,
     OfferAccepted,
@@ -116,6 +116,7 @@ _REPORT = 8  # a connected provider reports: a = provider index
 _PROVIDER_END = 9  # a connected provider's agent finishes: a = provider index, b = contact
 _PROVIDER_ABANDON = 10  # a caller hangs up in a connected provider's queue: a = contact
 _SAMPLE = 11
+_LEAVE = 12  # a leaving agent's fixed wrap-up ends: a = agent
 
 # Stream numbers (SeedSequence.spawn order; append new purposes at the end).
 _STREAMS = (
@@ -217,7 +218,7 @@ def run_replication(
     rngs = streams(scenario, replication)
     arrival_times, arrival_queues = draw_arrivals(scenario, rngs["arrivals"])
     config = scenario.engine_config()
-    engine = Engine(config, contact_notices=False)
+    engine = Engine(config, notices=False)
     handle = engine.handle
     next_deadline = engine.next_deadline
 
@@ -327,7 +328,8 @@ def run_replication(
         sum(topic_aht[topic].mean for topic, _ in p.skills) / max(len(p.skills), 1)
         for p in scenario.providers
     ]
-    leaving: set[str] = set()
+    leaving: set[str] = set()  # pooled agents whose shift ended while they held a contact
+    wrap_ends: dict[str, float] = {}  # with a fixed wrap-up: when each agent's last one ends
     ewt_samples: list[list[float]] = []
     sample_times: list[float] = []
     queue_ewt = engine.queue_ewt
@@ -398,6 +400,18 @@ def run_replication(
                 p_waiting[p] -= 1
                 provider_serve(p, m, now)
 
+    def leave_if_free(agent: str, now: float) -> None:
+        """A pooled agent whose shift has ended logs out once they hold nothing more."""
+        if agent in leaving and not engine.agent_contacts(agent):
+            leaving.discard(agent)
+            log_out(agent, now)
+
+    def log_out(agent: str, now: float) -> None:
+        ls_start.append(logged_in.pop(agent))
+        ls_end.append(now)
+        ls_prov.append(agent_provider[agent])
+        run(AgentLoggedOut(agent), now)
+
     def run(command: Any, now: float) -> None:
         """Hand ``command`` to the engine and carry out what it decided."""
         nonlocal seq, commands, n_callers
@@ -406,19 +420,10 @@ def run_replication(
         effects: list[Any] = handle(command, now)
         accepts: list[tuple[int, str]] | None = None
         later: list[Any] | None = None
+        freed: list[str] | None = None
         for f in effects:
             tp = type(f)
-            if tp is ContactStateChanged or tp is QueueChanged or tp is AnnounceWait:
-                continue
-            if tp is AgentStateChanged:
-                if leaving and f.agent in leaving and f.status is AgentStatus.NOT_READY:
-                    leaving.discard(f.agent)
-                    ls_start.append(logged_in.pop(f.agent))
-                    ls_end.append(now)
-                    ls_prov.append(agent_provider[f.agent])
-                    if later is None:
-                        later = []
-                    later.append(AgentLoggedOut(f.agent))
+            if tp is QueueChanged or tp is AnnounceWait:
                 continue
             if tp is OfferContact:
                 n = int(f.contact)
@@ -506,6 +511,10 @@ def run_replication(
                 if f.reason == "timeout" and st[n] == S_OFFER:
                     st[n] = S_WAIT
                     t_left[n] = INF
+                if leaving and f.agent in leaving:
+                    if freed is None:
+                        freed = []
+                    freed.append(f.agent)
             elif tp is AlreadyWaiting:
                 n = int(f.attempt)
                 st[n] = S_DONE
@@ -517,6 +526,9 @@ def run_replication(
         if later is not None:
             for command in later:
                 run(command, now)
+        if freed is not None:
+            for agent in freed:
+                leave_if_free(agent, now)
 
     def sample(now: float) -> None:
         sample_times.append(now)
@@ -566,6 +578,13 @@ def run_replication(
                 bs_prov.append(agent_provider[b])
                 st[n] = S_DONE
                 run(ContactEnded(str(n)), now)
+                if fixed_wrap:
+                    wrap_ends[b] = now + fixed_wrap
+                    if leaving and b in leaving:  # the engine's wrap-up timer frees them then
+                        heappush(heap, (now + fixed_wrap, seq, _LEAVE, b, None))
+                        seq += 1
+                elif leaving:
+                    leave_if_free(b, now)
         elif kind == _ABANDON:
             n = a
             s = st[n]
@@ -600,6 +619,8 @@ def run_replication(
             bs_prov.append(agent_provider[b])
             st[n] = S_DONE
             run(WrapUpDone(str(n)), now)
+            if leaving:
+                leave_if_free(b, now)
         elif kind == _DIAL:
             n = a
             agent = engine.contact_agent(str(n))
@@ -619,6 +640,8 @@ def run_replication(
                     st[n] = S_DONE
                     cbres[n] = CB_FAILED
                 run(CallbackNotAnswered(str(n)), now)
+                if leaving:
+                    leave_if_free(agent, now)  # type: ignore[arg-type]
         elif kind == _PROVIDER_END:
             p, n = a, b
             st[n] = S_DONE
@@ -658,6 +681,9 @@ def run_replication(
                 break
             heappush(heap, (now + SAMPLE_EVERY, seq, _SAMPLE, None, None))
             seq += 1
+        elif kind == _LEAVE:
+            run(time_advanced, now)  # the wrap-up timer due now fires first
+            leave_if_free(a, now)
         elif kind == _SHIFT_ON:
             p = a
             if scenario.providers[p].connected:
@@ -678,11 +704,11 @@ def run_replication(
                     run(AgentNotReady(agent, "shift_end"), now)
                     if engine.agent_contacts(agent):
                         leaving.add(agent)
+                        if wrap_ends.get(agent, -INF) >= now:  # in a fixed wrap-up: ends then
+                            heappush(heap, (wrap_ends[agent], seq, _LEAVE, agent, None))
+                            seq += 1
                     else:
-                        ls_start.append(logged_in.pop(agent))
-                        ls_end.append(now)
-                        ls_prov.append(p)
-                        run(AgentLoggedOut(agent), now)
+                        log_out(agent, now)
     end = min(now, stop)
     for agent, since in logged_in.items():
         ls_start.append(since)
