@@ -27,6 +27,7 @@ class Agent:
         "epoch",
         "held",
         "idle_channels",
+        "idle_levels",
         "load",
         "name",
         "no_answers",
@@ -70,6 +71,7 @@ class Agent:
             )
             for ch in self.capacity
         }
+        self.idle_levels = self.queue_levels(self.idle_channels, fresh=True)
 
     def can_take(self, channel: Channel) -> bool:
         if self.presence is not AgentPresence.READY or self.epoch:
@@ -94,9 +96,14 @@ class Agent:
             ch for ch in _CHANNELS if ch is not Channel.VOICE and load[ch] < capacity.get(ch, 0)
         )
 
-    def queue_levels(self, channels: tuple[Channel, ...]) -> list[tuple[QueueKey, int]]:
+    def queue_levels(
+        self, channels: tuple[Channel, ...], *, fresh: bool = False
+    ) -> tuple[tuple[QueueKey, int], ...]:
+        """The (queue, skill level) pairs the agent serves on ``channels``."""
+        if channels is self.idle_channels and not fresh:  # the common case, worked out once
+            return self.idle_levels
         by_channel = self.queues_by_channel
-        return [entry for ch in channels for entry in by_channel[ch]]
+        return tuple(entry for ch in channels for entry in by_channel[ch])
 
 
 class AvailabilityIndex:

@@ -940,31 +940,31 @@ class Engine:
         if destination is not None:
             self._deliver(contact, destination)
 
-    def _destination(self, contact: Contact) -> Candidate | None:
+    def _destination(self, contact: Contact) -> tuple[str, str | None] | None:
         """The provider (and agent) that should take the contact now, or None to let it wait."""
         queue_key = contact.queue
         candidates: list[Candidate] = []
+        connected = (
+            self._connected_by_skill
+            and queue_key.channel is Channel.VOICE
+            and contact.state in (NEW, ContactState.QUEUED)
+        )
         levels = self._index.levels(queue_key)
         if levels:
-            waited = self.now - contact.place[0]
-            agents = self._agents
-            for level in sorted(levels):
+            # The index keeps no empty entries: at its lowest level someone is available.
+            level = min(levels) if len(levels) > 1 else next(iter(levels))
+            if self._rules.level_wait(level) <= self.now - contact.place[0]:
                 by_provider = levels[level]
-                if not by_provider:
-                    continue
-                if self._rules.level_wait(level) > waited:
-                    break
+                if len(by_provider) == 1 and not connected:  # one provider: no choice to make
+                    for provider, available in by_provider.items():
+                        return provider, next(iter(available))
+                agents = self._agents
                 candidates = [
                     Candidate(provider, 0.0, agents[name].available_since, name)
                     for provider, available in by_provider.items()
                     for name in (next(iter(available)),)
                 ]
-                break
-        if (
-            self._connected_by_skill
-            and queue_key.channel is Channel.VOICE
-            and contact.state in (NEW, ContactState.QUEUED)
-        ):
+        if connected:
             candidates += self._connected_candidates(queue_key)
         if not candidates:
             return None
@@ -975,16 +975,17 @@ class Engine:
                 candidates, Shares(self._share_target, self._assigned, self._assigned_total)
             )
         if best.agent is not None or best.delay == 0.0:
-            return best
+            return best.provider, best.agent
         queue = self._queues[queue_key]
         internal = self._ewt(queue, queue.position(contact.priority, contact.place))
-        return best if internal is None or best.delay < internal else None
+        return (best.provider, None) if internal is None or best.delay < internal else None
 
-    def _deliver(self, contact: Contact, destination: Candidate) -> None:
-        if destination.agent is not None:
-            self._offer(contact, self._agents[destination.agent])
+    def _deliver(self, contact: Contact, destination: tuple[str, str | None]) -> None:
+        provider, agent = destination
+        if agent is not None:
+            self._offer(contact, self._agents[agent])
         else:
-            self._route(contact, self._providers[destination.provider])
+            self._route(contact, self._providers[provider])
 
     def _connected_candidates(self, queue_key: QueueKey) -> list[Candidate]:
         names = self._connected_by_skill.get((queue_key.topic, queue_key.language))
@@ -1060,7 +1061,7 @@ class Engine:
         # someone ahead of it (of higher priority, or a redial that reclaimed an earlier place)
         # may be waiting for that agent.
         destination = self._destination(contact)
-        if destination is not None and destination.agent != agent.name:
+        if destination is not None and destination[1] != agent.name:
             self._deliver(contact, destination)
         self._serve_from_queues(agent)
         if contact.in_queue:
