@@ -215,6 +215,7 @@ def test_after_declining_an_agent_is_offered_nothing_for_the_pause() -> None:
     # Not the same contact straight back (the only agent, it would ring again at once).
     assert not of_type(effects, OfferContact)
     assert d.engine.agent_status("a1") is AgentStatus.READY
+    assert d.engine.agent_pause_ends("a1") == 12.0  # (what the desk shows: ready, but pausing)
     assert d.engine.waiting(VOICE) == ["c1"]
     assert not of_type(d.arrive("c2", at=5.0), OfferContact)
     assert not d.engine.agent_can_take("a1", VOICE, 100.0)
@@ -223,6 +224,7 @@ def test_after_declining_an_agent_is_offered_nothing_for_the_pause() -> None:
     effects = d.at(12.0)
 
     assert one(effects, OfferContact) == OfferContact("c1", "a1", 32.0)  # first in order
+    assert d.engine.agent_pause_ends("a1") is None
 
 
 def test_a_declined_contact_rings_at_once_at_another_available_agent() -> None:
@@ -242,6 +244,8 @@ def test_going_not_ready_and_ready_again_ends_the_pause() -> None:
     d.arrive("c1", at=1.0)
     d.do(OfferDeclined("c1", "a1"), at=2.0)
     d.do(AgentNotReady("a1"), at=3.0)
+
+    assert d.engine.agent_pause_ends("a1") is None  # not ready: the pause is cut
 
     effects = d.do(AgentReady("a1"), at=4.0)
 

@@ -143,6 +143,34 @@ def test_a_declined_offer_goes_back_to_the_queue(live: Server) -> None:
     assert (desk["status"], desk["reason"], desk["offers"]) == ("not_ready", "Rückfrage", {})
 
 
+def test_after_declining_the_desk_tells_until_when_the_agent_is_offered_nothing(
+    live: Server,
+) -> None:
+    agent(live, "b1", "login")
+    agent(live, "b1", "ready")
+    answer = arrive(live)
+    assert answer["agent"] == "b1"
+    before = time.time()
+    declined = live.post(f"{H}/agents/b1/offers/{answer['contact']}/decline", "b1")
+    assert declined.status_code == 200, declined.text
+    desk = live.get(f"{H}/agents/b1/desk", "b1").json()
+    # Ready, yet the contact waits: the 10 s pause after a decline (the default rule).
+    assert (desk["status"], desk["offers"]) == ("ready", {})
+    assert before + 10.0 <= desk["pause_ends"] <= time.time() + 10.0
+    state = live.get(f"{H}/contacts/{answer['contact']}", "koordination").json()
+    assert state["state"] == "queued"
+    # Going not ready ends the pause (and ready again, the contact rings at once).
+    agent(live, "b1", "not-ready", json={"reason": "break"})
+    assert live.get(f"{H}/agents/b1/desk", "b1").json()["pause_ends"] is None
+    agent(live, "b1", "ready")
+    desk = live.get(f"{H}/agents/b1/desk", "b1").json()
+    assert (desk["status"], list(desk["offers"]), desk["pause_ends"]) == (
+        "reserved",
+        [answer["contact"]],
+        None,
+    )
+
+
 def test_a_call_goes_to_the_connected_provider_that_reports_a_ready_agent(live: Server) -> None:
     report = {"ready_agents": 2, "waiting": 0, "handle_time": 240, "serving_agents": 5}
     assert live.post(f"{H}/providers/C/status", "acd-c", json=report).status_code == 200

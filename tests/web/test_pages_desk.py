@@ -168,6 +168,16 @@ def test_declining_with_the_d_key_passes_the_offer_to_another_agent(
         expect(desk.locator("#offer-list .offer")).to_have_count(0)
         state = sqlite_server.get("/api/v1/hotlines/h1/contacts/page-2", "koordination").json()
         assert (state["agent"], state["state"]) == ("a3", "offered")
+        # Ready, but offered nothing for the pause after a decline: the desk says so, counting.
+        expect(desk.locator("#status")).to_have_text("Bereit")
+        hint = desk.locator("#status-reason")
+        expect(hint).to_have_text(re.compile(r"^\(Pause nach Ablehnen: noch (9|10) s\)$"))
+        expect(hint).to_have_text(re.compile(r"^\(Pause nach Ablehnen: noch [5-8] s\)$"))
+        desk.click("#btn-not-ready")  # a change of presence ends the pause
+        expect(desk.locator("#status")).to_have_text("Nicht bereit")
+        desk.click("#btn-ready")
+        expect(desk.locator("#status")).to_have_text("Bereit")
+        expect(hint).to_have_text("")
         assert sqlite_server.post(
             "/api/v1/hotlines/h1/contacts/page-2/abandon", "koordination"
         ).is_success

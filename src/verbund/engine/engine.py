@@ -405,6 +405,17 @@ class Engine:
     def agent_provider(self, agent: str) -> str:
         return self._agent(agent).provider
 
+    def agent_pause_ends(self, agent: str) -> float | None:
+        """When the agent's pause after declining an offer ends (they are offered nothing till
+        then, although ready); None if they are not pausing. O(timers), for desks, not loops."""
+        found = self._agent(agent)
+        if not found.epoch:
+            return None
+        for due, _, kind, name, epoch, _ in self._pending_timers():
+            if kind == _PAUSE_ENDS and name == agent and epoch == found.epoch:
+                return due
+        return None  # (never: a pause stands exactly while its timer does)
+
     def agent_capacity(self, agent: str) -> dict[Channel, int]:
         return dict(self._agent(agent).capacity)
 

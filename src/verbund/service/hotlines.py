@@ -14,10 +14,11 @@ serialised by a lock, so two edits never overwrite each other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from verbund.engine import (
     AgentConfigured,
@@ -33,7 +34,7 @@ from verbund.engine import (
     TopicConfigured,
     TopicSpec,
 )
-from verbund.errors import VerbundError
+from verbund.errors import UnknownEntity, VerbundError
 from verbund.service.bus import EventBus
 from verbund.service.conversations import Conversations
 from verbund.service.live import LiveView
@@ -54,6 +55,16 @@ class Hotline:
     runner: HotlineRunner
     view: LiveView
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def agent_desk(self, agent: str) -> dict[str, Any]:
+        """One agent's desktop (the live view's), and when their pause after declining an offer
+        ends (``pause_ends``: they show as ready but are offered nothing till then)."""
+        engine = self.runner.engine
+        pause_ends = None
+        if engine is not None:
+            with contextlib.suppress(UnknownEntity):  # (not configured: nothing to pause)
+                pause_ends = engine.agent_pause_ends(agent)
+        return {**self.view.agent_desk(agent), "pause_ends": pause_ends}
 
 
 class Service:

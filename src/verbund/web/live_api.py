@@ -406,7 +406,7 @@ async def desk(
 ) -> dict[str, Any]:
     line = _hotline(request, hotline)
     _agent(line, agent, principal)
-    return line.view.agent_desk(agent)
+    return line.agent_desk(agent)
 
 
 @router.get(

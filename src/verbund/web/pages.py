@@ -540,6 +540,7 @@ async def _desk(request: Request, hotline: str, agent: str, principal: Principal
         },
         "channels": _channels(_),
         "seconds_left": _("%(n)s s left"),
+        "paused": _("pause after declining: %(n)s s left"),
         "reconnecting": _("Connection lost: reconnecting…"),
         "connected": _("Live"),
         "no_offer": _("No offer at the moment."),
@@ -586,7 +587,7 @@ async def _desk(request: Request, hotline: str, agent: str, principal: Principal
         principal,
         hotline=hotline,
         agent=agent,
-        desk=line.view.agent_desk(agent),
+        desk=line.agent_desk(agent),
         feedback=[
             {**f, "when": datetime.fromtimestamp(f["at"]).strftime("%d.%m. %H:%M")}
             for f in feedback

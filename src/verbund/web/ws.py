@@ -93,7 +93,7 @@ async def agent_socket(websocket: WebSocket, hotline: str, agent: str) -> None:
         return
     await websocket.accept()
     with service.bus.subscribe_agent(hotline, agent) as subscription:
-        await websocket.send_json({"type": "desk", **line.view.agent_desk(agent)})
+        await websocket.send_json({"type": "desk", **line.agent_desk(agent)})
         receiver = asyncio.create_task(_drain(websocket))
         try:
             while True:

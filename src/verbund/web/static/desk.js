@@ -83,14 +83,27 @@
     const status = $("status");
     status.textContent = T.status[desk.status] || desk.status;
     status.dataset.status = desk.status;
-    $("status-reason").textContent =
-      desk.status === "not_ready" && desk.reason ? `(${T.reasons[desk.reason] || desk.reason})` : "";
+    renderReason();
     $("answered-today").textContent = number(desk.answered_today);
     const s = desk.status;
     $("btn-login").disabled = s !== "logged_out";
     $("btn-ready").disabled = s === "logged_out" || s === "ready";
     $("btn-not-ready").disabled = s === "logged_out";
     $("btn-logout").disabled = s === "logged_out";
+  }
+
+  // Beside the status: why not ready; or, ready but pausing after a decline, for how long yet
+  // (the engine offers nothing until then: without this the agent would wonder why).
+  function renderReason() {
+    const node = $("status-reason");
+    const pause = desk.status === "ready" && desk.pause_ends ? Math.ceil(desk.pause_ends - now()) : 0;
+    node.dataset.pause = pause > 0 ? "on" : "";
+    node.textContent =
+      desk.status === "not_ready" && desk.reason
+        ? `(${T.reasons[desk.reason] || desk.reason})`
+        : pause > 0
+          ? `(${format(T.paused, { n: number(pause) })})`
+          : "";
   }
 
   function byName() {
@@ -433,6 +446,7 @@
   }
 
   function tick() {
+    if (desk.pause_ends) renderReason();
     for (const node of document.querySelectorAll(".countdown[data-expires]")) {
       const left = Math.max(0, Math.ceil(Number(node.dataset.expires) - now()));
       node.textContent = format(T.seconds_left, { n: number(left) });
