@@ -3,11 +3,14 @@
 The same Erlang A model (M/M/n+M) in all three: Poisson arrivals at 100 per minute, exponential
 handling with mean 5 minutes, 513 agents, exponential patience with mean 3 minutes, 200,000
 callers; then the same at 5,000 agents with the arrival rate scaled to keep the load per agent.
-Verbund runs the full routing engine (offers, states, notices) for every caller; Ciw and SimPy
-run plain queueing models. Speed is callers per second of CPU time, including set-up. The three
-KPIs (service level within 20 s, abandonment, ASA) are computed the same way for every tool,
-over callers arriving between 30 minutes after the start and 30 minutes before the last arrival
-(15 % of the run for shorter runs), and compared with Erlang A from ``verbund.planning``.
+Verbund runs the full routing engine (offers, states; without the notices for wallboards, which
+the simulator does not read) for every caller, with the engine's core and the driver compiled by
+mypyc from their Python source as ``make bench`` builds them (the section says whether they were);
+Ciw and SimPy run plain queueing models. Speed is callers per second of CPU time, including
+set-up. The three KPIs (service level within 20 s, abandonment, ASA) are computed the same way
+for every tool, over callers arriving between 30 minutes after the start and 30 minutes before
+the last arrival (15 % of the run for shorter runs), and compared with Erlang A from
+``verbund.planning``.
 
 Ciw's cost per caller grows with the number of servers and with how full the system is; at
 5,000 agents it is measured once on fewer callers (said so in the table), which flatters it: a
@@ -23,6 +26,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import ciw
 import numpy as np
@@ -30,7 +34,7 @@ import simpy
 
 from verbund.engine import Engine
 from verbund.planning import erlang_a
-from verbund.sim import load_scenario, parse_scenario, run_replication, simulate
+from verbund.sim import Scenario, load_scenario, parse_scenario, run_replication, simulate
 from verbund.sim.driver import O_ABANDONED, O_ANSWERED
 
 AHT = 300.0
@@ -57,9 +61,9 @@ def _kpis(
     return level, np.count_nonzero(window & abandoned) / offered, float(waits[served].mean())
 
 
-def verbund(agents: int, rate: float, callers: int, seed: int) -> tuple[int, KPIs]:
+def _scenario(agents: int, rate: float, callers: int, seed: int) -> Scenario:
     duration = callers / rate
-    scenario = parse_scenario(
+    return parse_scenario(
         f"""
 [simulation]
 duration = {duration}
@@ -79,6 +83,10 @@ skills = ["t:de"]
 """,
         source="bench",
     )
+
+
+def verbund(agents: int, rate: float, callers: int, seed: int) -> tuple[int, KPIs]:
+    scenario = _scenario(agents, rate, callers, seed)
     trace = run_replication(scenario)
     first = trace.attempt > 0
     return int(np.count_nonzero(first)), _kpis(
@@ -137,6 +145,16 @@ def simpy_run(agents: int, rate: float, callers: int, seed: int) -> tuple[int, K
     return callers, _kpis(arrived, served, ~served, waits)
 
 
+def _how_built() -> str:
+    import verbund.engine.engine as core
+    import verbund.sim.driver as driver
+
+    compiled = [m.__name__ for m in (core, driver) if not (m.__file__ or "").endswith(".py")]
+    if len(compiled) == 2:
+        return "compiled by mypyc (`make compiled`)"
+    return "interpreted" if not compiled else f"partly compiled ({', '.join(compiled)})"
+
+
 def _timed(run: Callable[[], tuple[int, KPIs]]) -> tuple[float, int, KPIs]:
     """CPU seconds of the process for ``run`` (being descheduled on the shared machine does not
     count), the callers it simulated and its KPIs."""
@@ -146,27 +164,20 @@ def _timed(run: Callable[[], tuple[int, KPIs]]) -> tuple[float, int, KPIs]:
 
 
 def _engine_share(agents: int, rate: float, callers: int) -> tuple[float, float, int]:
-    """Seconds per command spent inside ``Engine.handle`` and in total, measured by wrapping it."""
-    original = Engine.handle
-    spent = [0.0, 0]
-    clock = time.perf_counter
-
-    def timed(self, command, now):  # type: ignore[no-untyped-def]
-        started = clock()
-        try:
-            return original(self, command, now)
-        finally:
-            spent[0] += clock() - started
-            spent[1] += 1
-
-    Engine.handle = timed  # type: ignore[method-assign]
-    try:
-        started = clock()
-        verbund(agents, rate, callers, 99)
-        total = clock() - started
-    finally:
-        Engine.handle = original  # type: ignore[method-assign]
-    return spent[0] / spent[1], total / spent[1], int(spent[1])
+    """Seconds per command inside ``Engine.handle`` and in total: the simulator's run, then the
+    very commands it gave the engine replayed into a fresh engine alone."""
+    scenario = _scenario(agents, rate, callers, 99)
+    started = time.process_time()
+    run_replication(scenario)
+    total = time.process_time() - started
+    log: list[tuple[float, Any]] = []
+    run_replication(scenario, command_log=log)
+    engine = Engine(scenario.engine_config(), notices=False)
+    handle = engine.handle
+    started = time.process_time()
+    for now, command in log:
+        handle(command, now)
+    return (time.process_time() - started) / len(log), total / len(log), len(log)
 
 
 def _case(
@@ -275,7 +286,8 @@ def run() -> str:
             "those runs, next to Erlang A. Near full load (97.5 % per agent) the KPIs of single "
             "runs scatter: compare them with the scatter between tools, not to the last digit. "
             "Speed is callers per CPU second of the process, set-up included (the machine is "
-            "shared: being descheduled does not count).",
+            "shared: being descheduled does not count). Verbund's engine core and driver ran "
+            f"{_how_built()}.",
             "",
             *lines,
             "",

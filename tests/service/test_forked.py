@@ -39,7 +39,7 @@ def test_the_child_pickles_the_engine_as_it_was_when_forked() -> None:
 
 def test_a_child_that_cannot_pickle_is_reported_as_a_store_error() -> None:
     engine = _engine()
-    engine.unpicklable = lambda: None  # type: ignore[attr-defined]
+    engine._reports["unpicklable"] = lambda: None  # type: ignore[assignment]  # pickle cannot
     child = fork_pickle(engine, None)
     with pytest.raises(StoreError, match=r"snapshot child process \d+ failed"):
         child.result()

@@ -10,6 +10,9 @@ agent of a provider is its first entry and every update is O(1) per skill.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
+
+from mypy_extensions import mypyc_attr
 
 from verbund.engine.config import AgentSpec, Channel, QueueKey, Skill
 from verbund.engine.states import AgentPresence, AgentStatus
@@ -56,6 +59,12 @@ class Agent:
         # Ready but offered nothing for a while after a decline: the number of that pause's
         # timer, which stands while they agree (0: no pause).
         self.epoch = 0
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Unpickled as a new agent that takes this state (compiled by mypyc, an agent cannot be
+        # made without running its __init__).
+        names = getattr(type(self), "__mypyc_attrs__", None) or type(self).__slots__
+        return (_unpickled, (self.name, self.provider, {n: getattr(self, n) for n in names}))
 
     def configure(self, spec: AgentSpec) -> None:
         """Take provider, skills and capacity from ``spec`` (the engine keeps the index right)."""
@@ -106,6 +115,14 @@ class Agent:
         return tuple(entry for ch in channels for entry in by_channel[ch])
 
 
+def _unpickled(name: str, provider: str, state: dict[str, Any]) -> Agent:
+    agent = Agent(AgentSpec(name, provider, {}))
+    for attribute, value in state.items():
+        setattr(agent, attribute, value)
+    return agent
+
+
+@mypyc_attr(serializable=True)  # picklable also when compiled (see docs/architecture.md)
 class AvailabilityIndex:
     """Available agents per queue, skill level and provider, longest available first."""
 

@@ -54,6 +54,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from verbund.engine.agents import Agent, AvailabilityIndex
 from verbund.engine.commands import (
     AgentConfigured,
@@ -176,6 +178,7 @@ Timer = tuple[float, int, int, str, int, int]
 STATE_FORMAT = 6
 
 
+@mypyc_attr(serializable=True)  # picklable also when compiled (see docs/architecture.md)
 class Contact:
     __slots__ = (
         "agent",
@@ -213,6 +216,7 @@ class Contact:
         self.callback_offered = False
 
 
+@mypyc_attr(serializable=True)  # picklable also when compiled (see docs/architecture.md)
 class Report:
     """A connected provider's last status report and what was routed to it since."""
 
@@ -232,6 +236,7 @@ class Report:
         return connected_delay(ready, waiting, self.handle_time, self.serving)
 
 
+@mypyc_attr(serializable=True)  # picklable also when compiled (see docs/architecture.md)
 class Counters:
     """Running totals since the engine started (attempts vs. unique callers, outcomes)."""
 
@@ -261,7 +266,7 @@ class Counters:
         self.callback_failed = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
 
 class Engine:
@@ -306,13 +311,24 @@ class Engine:
         self._out = []
         self._touched.clear()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # (compiled by mypyc, the engine keeps its attributes in slots: it has no __dict__)
+        fields = getattr(type(self), "__mypyc_attrs__", None)
+        return dict(self.__dict__) if fields is None else {n: getattr(self, n) for n in fields}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Unpickled as an empty engine that takes this state: an engine compiled by mypyc cannot
+        # be made without running its __init__, which needs a configuration.
+        return (_unpickled, (self.__getstate__(),))
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         if state.get("_state_format") != STATE_FORMAT:
             raise ValueError(
                 f"engine state of format {state.get('_state_format', 1)!r}, this engine reads "
                 f"format {STATE_FORMAT}: replay the journal instead"
             )
-        self.__dict__.update(state)
+        for name, value in state.items():  # (not __dict__.update: a compiled engine has none)
+            setattr(self, name, value)
 
     # --- the contract ----------------------------------------------------------------------------
 
@@ -1462,8 +1478,21 @@ def _shown_reason(agent: Agent) -> str | None:
     return agent.reason if agent.presence is AgentPresence.NOT_READY else None
 
 
+def _unpickled(state: dict[str, Any]) -> Engine:
+    engine = Engine(HotlineConfig(str(state.get("name", "")), ()))
+    engine.__setstate__(state)  # refuses a state of another format
+    return engine
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The attributes of a slotted class in name order (a class compiled by mypyc keeps them in
+    ``__mypyc_attrs__`` instead of ``__slots__``)."""
+    names: Iterable[str] = cls.__dict__.get("__slots__", ()) or getattr(cls, "__mypyc_attrs__", ())
+    return tuple(sorted(names))
+
+
 def _slot_values(obj: object, exclude: tuple[str, ...] = ()) -> Iterable[object]:
-    for name in type(obj).__slots__:  # type: ignore[attr-defined]
+    for name in _field_names(type(obj)):
         if name in exclude:
             continue
         value = getattr(obj, name)

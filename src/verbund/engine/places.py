@@ -22,11 +22,14 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from itertools import chain
 
+from mypy_extensions import mypyc_attr
+
 Place = tuple[float, int, str]  # (first arrival, arrival sequence, contact id)
 
 LOAD = 1000  # a block is split in two when it holds more than twice this
 
 
+@mypyc_attr(serializable=True)  # picklable also when compiled (see docs/architecture.md)
 class Places:
     """Places with distinct sequences, in ascending order; ``rank`` counts those before one."""
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mypy_extensions import mypyc_attr
+
 from verbund.engine.config import QueueKey
 from verbund.engine.places import Place, Places
 
 __all__ = ["ContactQueue", "Place"]
 
 
+@mypyc_attr(serializable=True)  # picklable also when compiled (see docs/architecture.md)
 class ContactQueue:
     __slots__ = (
         "_by_priority",

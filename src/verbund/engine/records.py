@@ -18,6 +18,8 @@ from typing import Any
 def quick_init(cls: type[Any]) -> None:
     """Replace the ``__init__`` of the frozen, slotted dataclass ``cls`` with one that sets its
     slots directly. Only for classes without ``__post_init__``, init-only or factory fields."""
+    if hasattr(cls, "__mypyc_attrs__"):
+        return  # compiled by mypyc: a native class, whose own __init__ is quicker still
     if not (dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__):
         raise TypeError(f"{cls.__name__}: expected a slotted dataclass")
     if hasattr(cls, "__post_init__"):

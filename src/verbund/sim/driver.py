@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from verbund.engine import (
     AgentLoggedIn,
@@ -135,6 +136,7 @@ _STREAMS = (
 )
 
 
+@mypyc_attr(serializable=True)  # crosses processes (--jobs) also when compiled
 @dataclass
 class Trace:
     """What one replication did: per contact, per busy span, and samples over time."""
@@ -212,9 +214,11 @@ def run_replication(
     scenario: Scenario,
     replication: int = 0,
     progress: Callable[[float], None] | None = None,
+    command_log: list[tuple[float, Any]] | None = None,
 ) -> Trace:
     """Simulate one replication of ``scenario``; ``progress`` gets the fraction done now and
-    then."""
+    then; ``command_log``, if given, every command handed to the engine with its time (what
+    ``verbund.engine.replay`` takes)."""
     rngs = streams(scenario, replication)
     arrival_times, arrival_queues = draw_arrivals(scenario, rngs["arrivals"])
     config = scenario.engine_config()
@@ -416,6 +420,8 @@ def run_replication(
         """Hand ``command`` to the engine and carry out what it decided."""
         nonlocal seq, commands, n_callers
         commands += 1
+        if command_log is not None:
+            command_log.append((now, command))
         # Typed loosely: the type is checked once per effect by identity, not by isinstance.
         effects: list[Any] = handle(command, now)
         accepts: list[tuple[int, str]] | None = None
