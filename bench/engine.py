@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.machine import how_built
 from verbund.engine import (
     AgentLoggedIn,
     AgentNotReady,
@@ -753,7 +754,8 @@ def _section(res: Results) -> str:
         f"shared. To separate a command's own cost from timer work, the same stream is replayed "
         f"{SPLIT_REPEATS} more times with a `TimeAdvanced` at every timer deadline (what the "
         "live service sends when no command comes first; the decisions are the same) and every "
-        "call timed on its own (the thread's CPU time, less the cost of reading that clock).",
+        "call timed on its own (the thread's CPU time, less the cost of reading that clock). "
+        f"The engine's core ran {how_built()}.",
         "",
         "| waiting | commands/s as timed (median) | min – max | µs per command | of which "
         "timer work | own work per command | timers per command | effects per command | GC "

@@ -55,3 +55,14 @@ def describe_machine() -> str:
             f"| Python | {platform.python_implementation()} {platform.python_version()} |",
         ]
     )
+
+
+def how_built() -> str:
+    """Whether the engine's core and the simulator's driver ran compiled (``make compiled``)."""
+    import verbund.engine.engine as core
+    import verbund.sim.driver as driver
+
+    compiled = [m.__name__ for m in (core, driver) if not (m.__file__ or "").endswith(".py")]
+    if len(compiled) == 2:
+        return "compiled by mypyc (`make compiled`)"
+    return "interpreted" if not compiled else f"partly compiled ({', '.join(compiled)})"

@@ -32,6 +32,7 @@ import ciw
 import numpy as np
 import simpy
 
+from bench.machine import how_built
 from verbund.engine import Engine
 from verbund.planning import erlang_a
 from verbund.sim import Scenario, load_scenario, parse_scenario, run_replication, simulate
@@ -143,16 +144,6 @@ def simpy_run(agents: int, rate: float, callers: int, seed: int) -> tuple[int, K
     env.process(source())
     env.run()
     return callers, _kpis(arrived, served, ~served, waits)
-
-
-def _how_built() -> str:
-    import verbund.engine.engine as core
-    import verbund.sim.driver as driver
-
-    compiled = [m.__name__ for m in (core, driver) if not (m.__file__ or "").endswith(".py")]
-    if len(compiled) == 2:
-        return "compiled by mypyc (`make compiled`)"
-    return "interpreted" if not compiled else f"partly compiled ({', '.join(compiled)})"
 
 
 def _timed(run: Callable[[], tuple[int, KPIs]]) -> tuple[float, int, KPIs]:
@@ -287,7 +278,7 @@ def run() -> str:
             "runs scatter: compare them with the scatter between tools, not to the last digit. "
             "Speed is callers per CPU second of the process, set-up included (the machine is "
             "shared: being descheduled does not count). Verbund's engine core and driver ran "
-            f"{_how_built()}.",
+            f"{how_built()}.",
             "",
             *lines,
             "",
