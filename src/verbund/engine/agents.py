@@ -15,6 +15,7 @@ from typing import Any
 from mypy_extensions import mypyc_attr
 
 from verbund.engine.config import AgentSpec, Channel, QueueKey, Skill
+from verbund.engine.records import field_names
 from verbund.engine.states import AgentPresence, AgentStatus
 
 AgentSet = OrderedDict[str, None]
@@ -63,8 +64,8 @@ class Agent:
     def __reduce__(self) -> tuple[Any, ...]:
         # Unpickled as a new agent that takes this state (compiled by mypyc, an agent cannot be
         # made without running its __init__).
-        names = getattr(type(self), "__mypyc_attrs__", None) or type(self).__slots__
-        return (_unpickled, (self.name, self.provider, {n: getattr(self, n) for n in names}))
+        state = {n: getattr(self, n) for n in field_names(type(self))}
+        return (_unpickled, (self.name, self.provider, state))
 
     def configure(self, spec: AgentSpec) -> None:
         """Take provider, skills and capacity from ``spec`` (the engine keeps the index right)."""
@@ -80,7 +81,7 @@ class Agent:
             )
             for ch in self.capacity
         }
-        self.idle_levels = self.queue_levels(self.idle_channels, fresh=True)
+        self.idle_levels = _queue_levels(self.queues_by_channel, self.idle_channels)
 
     def can_take(self, channel: Channel) -> bool:
         if self.presence is not AgentPresence.READY or self.epoch:
@@ -105,14 +106,17 @@ class Agent:
             ch for ch in _CHANNELS if ch is not Channel.VOICE and load[ch] < capacity.get(ch, 0)
         )
 
-    def queue_levels(
-        self, channels: tuple[Channel, ...], *, fresh: bool = False
-    ) -> tuple[tuple[QueueKey, int], ...]:
+    def queue_levels(self, channels: tuple[Channel, ...]) -> tuple[tuple[QueueKey, int], ...]:
         """The (queue, skill level) pairs the agent serves on ``channels``."""
-        if channels is self.idle_channels and not fresh:  # the common case, worked out once
+        if channels is self.idle_channels:  # the common case, worked out once
             return self.idle_levels
-        by_channel = self.queues_by_channel
-        return tuple(entry for ch in channels for entry in by_channel[ch])
+        return _queue_levels(self.queues_by_channel, channels)
+
+
+def _queue_levels(
+    by_channel: dict[Channel, tuple[tuple[QueueKey, int], ...]], channels: tuple[Channel, ...]
+) -> tuple[tuple[QueueKey, int], ...]:
+    return tuple(entry for ch in channels for entry in by_channel[ch])
 
 
 def _unpickled(name: str, provider: str, state: dict[str, Any]) -> Agent:

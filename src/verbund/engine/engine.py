@@ -114,6 +114,7 @@ from verbund.engine.policies import (
     provider_choice,
 )
 from verbund.engine.queues import ContactQueue, Place
+from verbund.engine.records import field_names
 from verbund.engine.states import (
     AGENT_HELD_CONTACT_STATES,
     CONTACT_TRANSITIONS,
@@ -266,7 +267,7 @@ class Counters:
         self.callback_failed = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in _field_names(type(self))}
+        return {name: getattr(self, name) for name in field_names(type(self))}
 
 
 class Engine:
@@ -313,8 +314,8 @@ class Engine:
 
     def __getstate__(self) -> dict[str, Any]:
         # (compiled by mypyc, the engine keeps its attributes in slots: it has no __dict__)
-        fields = getattr(type(self), "__mypyc_attrs__", None)
-        return dict(self.__dict__) if fields is None else {n: getattr(self, n) for n in fields}
+        fields = field_names(type(self))
+        return {n: getattr(self, n) for n in fields} if fields else dict(self.__dict__)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Unpickled as an empty engine that takes this state: an engine compiled by mypyc cannot
@@ -979,12 +980,12 @@ class Engine:
         levels = self._index.levels(queue_key)
         if levels:
             # The index keeps no empty entries: at its lowest level someone is available.
-            level = min(levels) if len(levels) > 1 else next(iter(levels))
+            level = min(levels)
             if self._rules.level_wait(level) <= self.now - contact.place[0]:
                 by_provider = levels[level]
                 if len(by_provider) == 1 and not connected:  # one provider: no choice to make
-                    for provider, available in by_provider.items():
-                        return provider, next(iter(available))
+                    ((provider, available),) = by_provider.items()
+                    return provider, next(iter(available))
                 agents = self._agents
                 candidates = [
                     Candidate(provider, 0.0, agents[name].available_since, name)
@@ -1484,15 +1485,8 @@ def _unpickled(state: dict[str, Any]) -> Engine:
     return engine
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    """The attributes of a slotted class in name order (a class compiled by mypyc keeps them in
-    ``__mypyc_attrs__`` instead of ``__slots__``)."""
-    names: Iterable[str] = cls.__dict__.get("__slots__", ()) or getattr(cls, "__mypyc_attrs__", ())
-    return tuple(sorted(names))
-
-
 def _slot_values(obj: object, exclude: tuple[str, ...] = ()) -> Iterable[object]:
-    for name in _field_names(type(obj)):
+    for name in field_names(type(obj)):
         if name in exclude:
             continue
         value = getattr(obj, name)

@@ -7,6 +7,7 @@ because its own ``__setattr__`` refuses. The engine makes several of them per co
 notice is one), so :func:`quick_init` gives such a class an ``__init__`` that sets each field
 through its slot's descriptor directly: the same object, the same refusal of any later change,
 in about 60 % of the time. It is generated the way ``dataclasses`` generates its own.
+:func:`field_names` lists a slotted class's attributes, also when mypyc has compiled it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def quick_init(cls: type[Any]) -> None:
     init.__module__ = cls.__module__
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The attributes of a slotted class in name order (a class compiled by mypyc keeps them in
+    ``__mypyc_attrs__`` instead of ``__slots__``); () for a plain class: its ``__dict__`` has
+    them."""
+    names: tuple[str, ...] = cls.__dict__.get("__slots__", ()) or getattr(
+        cls, "__mypyc_attrs__", ()
+    )
+    return tuple(sorted(names))
 
 
 def quick_init_all(namespace: dict[str, Any], base: type[Any]) -> None:
