@@ -114,8 +114,10 @@ class Distribution:
 
 
 def _batches(sampler: Callable[[int], np.ndarray], batch: int) -> Iterator[float]:
-    while True:
-        yield from sampler(batch).tolist()
+    """The draws of ``sampler(batch)``, one batch after the other, drawn when the last runs out:
+    an iterator of C's (chain, map, repeat), so that each draw costs no Python frame."""
+    arrays = map(sampler, itertools.repeat(batch))
+    return itertools.chain.from_iterable(map(np.ndarray.tolist, arrays))
 
 
 def uniform_stream(rng: np.random.Generator, batch: int = BATCH) -> Draw:
