@@ -6,7 +6,7 @@ DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 # Compiled by mypyc (see the rule for $(COMPILED) below).
 COMPILE  := engine/engine engine/agents engine/places engine/queues engine/states \
-            engine/policies sim/driver
+            engine/policies engine/commands engine/effects sim/driver
 COMPILED := src/verbund/.compiled
 
 .PHONY: run test lint bench fmt clean chromium postgresql messages compiled pure

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 import verbund
+import verbund.engine.commands
+import verbund.engine.effects
 import verbund.engine.engine
 import verbund.sim.driver
 from verbund import _refuse_stale_compiled_modules
@@ -49,4 +51,9 @@ def test_the_engine_and_the_driver_run_as_make_test_built_them() -> None:
     assert Path(verbund.__file__).name == "__init__.py"  # the package itself is never compiled
 
 
-MODULES = (verbund.engine.engine, verbund.sim.driver)
+MODULES = (
+    verbund.engine.engine,
+    verbund.engine.commands,
+    verbund.engine.effects,
+    verbund.sim.driver,
+)

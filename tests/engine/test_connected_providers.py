@@ -185,7 +185,6 @@ def test_callbacks_waiting_ahead_do_not_hold_back_calls_a_provider_can_take() ->
     [
         (report("alpha", 1, 0, 100.0, 1), "provider 'alpha' is pooled"),
         (report("north", -1, 0, 100.0, 1), "ready_agents -1: expected a whole number ≥ 0"),
-        (report("north", 1, 0.5, 100.0, 1), "waiting 0.5: expected a whole number ≥ 0"),
         (report("north", 1, 0, 100.0, -2), "serving_agents -2: expected a whole number ≥ 0"),
         (report("north", 1, 0, 0.0, 1), "handle_time 0.0: expected seconds > 0"),
         (report("north", 1, 0, float("inf"), 1), "handle_time inf: expected seconds > 0"),
@@ -200,6 +199,11 @@ def test_a_bad_status_report_is_refused_and_changes_nothing(
     error = d.refuse(command)
 
     assert message in str(error)
+
+
+def test_a_report_of_a_fractional_count_is_refused_when_made() -> None:
+    with pytest.raises(TypeError, match="int object expected; got float"):
+        report("north", 1, 0.5, 100.0, 1)  # type: ignore[arg-type]
 
 
 def test_a_report_from_an_unknown_provider_is_refused() -> None:

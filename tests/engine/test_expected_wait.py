@@ -43,7 +43,9 @@ def test_expected_wait_grows_with_position_and_handle_time() -> None:
     d.do(ContactEnded("a1-busy"), at=500.0)  # a1 takes c1
     assert d.engine.waiting(VOICE) == ["c2", "c3"]
     assert d.engine.queue_ewt(VOICE) == pytest.approx(3 * 310.0 / 2)
-    assert of_type(d.arrive("c4"), AnnounceWait) == [AnnounceWait("c4", 3, pytest.approx(465.0))]
+    (announced_c4,) = of_type(d.arrive("c4"), AnnounceWait)
+    assert (announced_c4.contact, announced_c4.position) == ("c4", 3)
+    assert announced_c4.ewt == pytest.approx(465.0)
 
 
 def test_expected_wait_counts_chat_capacity_not_heads() -> None:

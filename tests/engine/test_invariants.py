@@ -915,7 +915,6 @@ class EngineMachine(RuleBasedStateMachine):
         topic, language = self.skills[0]
         add(ContactArrived(fresh, "+4930-9", "no-such-topic", language), UnknownEntity)
         add(ContactArrived(fresh, "+4930-9", topic, "xx"), UnknownEntity)
-        add(ContactArrived(fresh, "+4930-9", topic, language, priority=1.5))  # type: ignore[arg-type]
         add(ContactArrived(fresh, "+4930-9", topic, language, channel="voice"))  # type: ignore[arg-type]
         for desk in self.desks.values():
             name = desk.spec.name

@@ -528,8 +528,6 @@ class Engine:
         if not isinstance(command.channel, Channel):
             channels = ", ".join(ch.value for ch in Channel)
             raise CommandRefused(f"channel {command.channel!r}: expected one of {channels}")
-        if not isinstance(command.priority, int):
-            raise CommandRefused(f"priority {command.priority!r}: expected a whole number")
         counters = self.counters
         counters.attempts += 1
         if not caller:
@@ -783,12 +781,16 @@ class Engine:
             raise CommandRefused(
                 f"provider {spec.name!r} is pooled: only connected providers report status"
             )
-        for field in ("ready_agents", "waiting", "serving_agents"):
-            value = getattr(command, field)
-            if not isinstance(value, int) or value < 0:
+        # (Whole numbers and a number they are: the command refuses other types when made.)
+        for field, value in (
+            ("ready_agents", command.ready_agents),
+            ("waiting", command.waiting),
+            ("serving_agents", command.serving_agents),
+        ):
+            if value < 0:
                 raise CommandRefused(f"{field} {value!r}: expected a whole number ≥ 0")
         handle_time = command.handle_time
-        if not isinstance(handle_time, int | float) or not 0 < handle_time < math.inf:
+        if not 0 < handle_time < math.inf:
             raise CommandRefused(f"handle_time {handle_time!r}: expected seconds > 0")
         self._reports[spec.name] = Report(command, self.now)
         self._route_waiting_calls(spec)
