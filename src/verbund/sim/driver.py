@@ -44,7 +44,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from mypy_extensions import mypyc_attr
@@ -164,51 +164,64 @@ class Trace:
 Event = tuple[int, Any, Any]  # kind, a, b
 
 
+# A calendar bucket spans this many seconds of simulated time.
+BUCKET: Final = 1.0
+
+Entry = tuple[float, int, Event]  # time, sequence number, event
+
+
 class Calendar:
     """The driver's events to come, by time; first in, first out at the same time.
 
-    A heap of the times alone, since floats compare much more quickly than ``(time, seq, …)``
-    tuples (a pop compares about log2(n) pairs: with 5,000 agents talking, a dozen), and per time
-    its event, or the list of its events in the order they were put in.
+    A calendar queue: the events of the second now running in a small heap of ``(time, seq,
+    event)``, every later one appended to the list of its second (``BUCKET``), and a heap of
+    those seconds. With 5,000 agents talking, one heap of every event would hold 5,000 entries
+    spread over memory, and each pop would compare a dozen of them; here a pop compares a few
+    entries of one second (16 at 5,000 agents), which stay in the processor's cache, and a second
+    is sorted once when it comes up. The order is exactly the one heap's: an event of the running
+    second or earlier (an arrival between two events may start something that ends before the
+    next bucket) goes into the small heap, which holds nothing later than the running second.
     """
 
-    __slots__ = ("_events", "_times")
+    __slots__ = ("_buckets", "_current", "_now", "_seconds", "_seq")
 
     def __init__(self) -> None:
-        self._times: list[float] = []
-        self._events: dict[float, Any] = {}  # time -> Event, or list[Event] for several
+        self._now: list[Entry] = []  # heap: the running second's events
+        self._current = -1  # the running second (events at or before it are in _now)
+        self._buckets: dict[int, list[Entry]] = {}  # later second -> its events, as they came
+        self._seconds: list[int] = []  # heap of the seconds in _buckets
+        self._seq = 0
 
     def push(self, at: float, event: Event) -> None:
-        events = self._events
-        held = events.get(at)
+        self._seq += 1
+        entry = (at, self._seq, event)
+        second = int(at // BUCKET)
+        if second <= self._current:
+            heapq.heappush(self._now, entry)
+            return
+        held = self._buckets.get(second)
         if held is None:
-            events[at] = event
-            heapq.heappush(self._times, at)
-        elif type(held) is list:
-            held.append(event)
+            self._buckets[second] = [entry]
+            heapq.heappush(self._seconds, second)
         else:
-            events[at] = [held, event]
+            held.append(entry)
 
     def first(self) -> float:
         """When the next event is due (inf: none)."""
-        times = self._times
-        return times[0] if times else INF
+        now = self._now
+        if not now:
+            if not self._seconds:
+                return INF
+            second = heapq.heappop(self._seconds)
+            now = self._buckets.pop(second)
+            heapq.heapify(now)
+            self._now = now
+            self._current = second
+        return now[0][0]
 
-    def pop(self) -> tuple[float, Event]:
-        """The next event and its time (the calendar must not be empty)."""
-        times = self._times
-        at = times[0]
-        events = self._events
-        held = events[at]
-        if type(held) is list:
-            event: Event = held.pop(0)
-            if held:
-                return at, event
-        else:
-            event = held
-        del events[at]
-        heapq.heappop(times)
-        return at, event
+    def pop(self) -> Entry:
+        """The next event, after :meth:`first` said when (the calendar must not be empty)."""
+        return heapq.heappop(self._now)
 
 
 def streams(scenario: Scenario, replication: int) -> dict[str, np.random.Generator]:
@@ -599,7 +612,7 @@ def run_replication(
             continue
         if th > stop:
             break
-        now, (kind, a, b) = calendar.pop()
+        now, _, (kind, a, b) = calendar.pop()
         if kind == _END:
             n = a
             if manual_wrap:
