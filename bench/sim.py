@@ -13,7 +13,7 @@ the last arrival (15 % of the run for shorter runs), and compared with Erlang A 
 ``verbund.planning``.
 
 Ciw's cost per caller grows with the number of servers and with how full the system is; at
-5,000 agents it is measured once on fewer callers (said so in the table), which flatters it: a
+5,000 agents it is measured on fewer callers (said so in the table), which flatters it: a
 shorter run spends more of its time in the empty start-up. Last, the full launch-day scenario
 (``scenarios/launch-day.toml``) is timed once, then as many replications as there are cores
 (up to 4) side by side.
@@ -226,7 +226,7 @@ def run() -> str:
     ]
     verdicts: list[str] = []
     speed = _case(513, CALLERS, REPEAT, lines, verdicts, 10.0)
-    _case(5000, CIW_CALLERS_5000, 1, lines, verdicts, 100.0)
+    _case(5000, CIW_CALLERS_5000, REPEAT, lines, verdicts, 100.0)
     per_command, all_in, commands = _engine_share(513, RATE_513, 50_000)
     per_caller = commands / 50_000
     needed = 1e6 / (10.0 * speed["Ciw"])  # µs per caller that 10× Ciw allows
@@ -271,7 +271,7 @@ def run() -> str:
             "",
             f"Erlang A model, AHT {AHT:.0f} s, patience {PATIENCE:.0f} s, 100 arrivals per minute "
             f"per 513 agents; {CALLERS:,} callers (Ciw at 5,000 agents: "
-            f"{CIW_CALLERS_5000:,} callers in one run: it is too slow for more within the time "
+            f"{CIW_CALLERS_5000:,} callers a run: it is too slow for more within the time "
             "budget, and its KPIs then include more of the start from empty). Medians of "
             f"{REPEAT} runs with different seeds, the tools alternating; KPIs are means over "
             "those runs, next to Erlang A. Near full load (97.5 % per agent) the KPIs of single "
