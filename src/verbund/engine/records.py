@@ -5,8 +5,8 @@ dataclass's generated ``__init__`` sets each field through ``object.__setattr__`
 name (a global lookup, an attribute lookup and a generic name-based set per field), because its
 own ``__setattr__`` refuses; the engine makes several of them per contact (every notice is one).
 
-So the often-made ones declare ``init=False`` and an ``__init__`` of their own that assigns each
-field, in order. Compiled by mypyc, that ``__init__`` is native: it stores the fields directly
+So each command and effect declares ``init=False`` and an ``__init__`` of its own that assigns
+each field, in order. Compiled by mypyc, that ``__init__`` is native: it stores the fields directly
 (about 35 ns, against some 600 ns for the generated one), and the class refuses changes from
 outside as a frozen dataclass does. Interpreted, the same assignments would meet the frozen
 class's refusal: :func:`quick_init` gives such a class (and any other frozen dataclass) an
