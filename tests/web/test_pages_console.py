@@ -173,7 +173,13 @@ def test_the_wallboard_draws_todays_plan_and_warns_of_missing_pledged_agents(
 ) -> None:
     now = datetime.now().replace(second=0, microsecond=0)
     current = now.replace(minute=now.minute - now.minute % 15)
-    starts = [current + timedelta(minutes=15 * i) for i in range(-2, 3)]
+    # Five intervals of today around now: near midnight they must not fall on another day,
+    # which the wallboard (rightly) does not draw as today's plan.
+    midnight = now.replace(hour=0, minute=0)
+    first = min(
+        max(current - timedelta(minutes=30), midnight), midnight + timedelta(hours=22, minutes=45)
+    )
+    starts = [first + timedelta(minutes=15 * i) for i in range(5)]
     text = "interval_start,topic,calls,aht\n" + "".join(
         f"{s:%Y-%m-%dT%H:%M},termin,{40 + i},300\n" for i, s in enumerate(starts)
     )
@@ -185,7 +191,8 @@ def test_the_wallboard_draws_todays_plan_and_warns_of_missing_pledged_agents(
     expect(console.locator(".flash.ok")).to_contain_text("5 Intervalle")
     pledges = [
         {"provider": "A", "interval_start": f"{s:%Y-%m-%dT%H:%M}:00", "agents": 5, "share": 0.5}
-        for s in starts[2:4]  # this interval and the next: the test may cross a boundary
+        # this interval and the next: the test may cross a boundary
+        for s in (current, current + timedelta(minutes=15))
     ]
     written = sqlite_server.put("/api/v1/hotlines/h1/pledges", "koordination", json=pledges)
     assert written.is_success, written.text
