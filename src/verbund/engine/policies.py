@@ -19,7 +19,9 @@ from verbund.engine.records import quick_init
 from verbund.errors import ConfigurationError
 
 
-@dataclass(frozen=True, slots=True)
+# Both are made for every contact placed among several providers: each has an ``__init__`` of
+# its own, native when compiled (see verbund.engine.records).
+@dataclass(frozen=True, init=False)
 class Candidate:
     """A provider that could take a contact: ``agent`` for pooled ones, ``None`` for connected."""
 
@@ -28,14 +30,27 @@ class Candidate:
     since: float  # when its first available agent became available (pooled), else report time
     agent: str | None
 
+    def __init__(self, provider: str, delay: float, since: float, agent: str | None) -> None:
+        self.provider = provider  # type: ignore[misc]
+        self.delay = delay  # type: ignore[misc]
+        self.since = since  # type: ignore[misc]
+        self.agent = agent  # type: ignore[misc]
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, init=False)
 class Shares:
     """Contracted shares (normalised) and how many contacts each provider was given so far."""
 
     target: Mapping[str, float]
     assigned: Mapping[str, int]
     total: int
+
+    def __init__(
+        self, target: Mapping[str, float], assigned: Mapping[str, int], total: int
+    ) -> None:
+        self.target = target  # type: ignore[misc]
+        self.assigned = assigned  # type: ignore[misc]
+        self.total = total  # type: ignore[misc]
 
     def deficit(self, provider: str) -> float:
         """How many contacts the provider is behind its share, counting the one being placed."""
@@ -45,8 +60,7 @@ class Shares:
         return self.deficit(provider) > 0.0
 
 
-# Both are made for every contact placed.
-quick_init(Candidate)
+quick_init(Candidate)  # interpreted: the same __init__ would meet the frozen refusal
 quick_init(Shares)
 
 ProviderChoice = Callable[[Sequence[Candidate], Shares], Candidate]

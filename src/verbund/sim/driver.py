@@ -285,8 +285,6 @@ def run_replication(
     arrival_times, arrival_queues = draw_arrivals(scenario, rngs["arrivals"])
     config = scenario.engine_config()
     engine = Engine(config, notices=False)
-    handle = engine.handle
-    next_deadline = engine.next_deadline
 
     callers = scenario.callers
     handling = scenario.handling
@@ -329,7 +327,9 @@ def run_replication(
     dial_p = callers.callback_answer_probability
     callback_max_attempts = scenario.rules.callback_max_attempts
 
-    # Per contact (index = contact number).
+    # Per contact (index = contact number). Its engine id is its number as text, made once: the
+    # engine's dicts then find it by identity with its hash already known.
+    name_of: list[str] = []
     t_arr: list[float] = []
     q_of: list[int] = []
     caller_of: list[int] = []
@@ -394,9 +394,11 @@ def run_replication(
     time_advanced = TimeAdvanced()
     commands = 0
     n_callers = 0
+    caller_name = [""]  # per caller number (from 1): the engine's caller id, made once
 
     def new_contact(now: float, queue: int, caller: int, attempt: int) -> int:
         n = len(t_arr)
+        name_of.append(str(n))
         t_arr.append(now)
         q_of.append(queue)
         caller_of.append(caller)
@@ -433,7 +435,7 @@ def run_replication(
     def answer(n: int, agent: str, now: float) -> None:
         """A live call offered to ``agent`` is accepted now."""
         talk(n, agent, now)
-        run(OfferAccepted(str(n), agent), now)
+        run(OfferAccepted(name_of[n], agent), now)
 
     def provider_serve(p: int, n: int, now: float) -> None:
         st[n] = S_TALK
@@ -472,7 +474,7 @@ def run_replication(
             command_log.append((now, command))
         # Effects are native classes when compiled: isinstance narrows each to its class, whose
         # fields are then read directly.
-        effects: list[Effect] = handle(command, now)
+        effects: list[Effect] = engine.handle(command, now)  # (a native call when compiled)
         accepts: list[tuple[int, str]] | None = None
         later: list[Any] | None = None
         freed: list[str] | None = None
@@ -541,8 +543,8 @@ def run_replication(
                         later = []
                     later.append(
                         ContactArrived(
-                            str(m),
-                            str(caller_of[n]),
+                            name_of[m],
+                            caller_name[caller_of[n]],
                             queue_topic[q_of[n]],
                             queue_language[q_of[n]],
                             callback=True,
@@ -591,7 +593,7 @@ def run_replication(
     while True:
         ta = arrival_times[ai] if ai < na else INF
         th = calendar.first()
-        td = next_deadline()
+        td = engine.next_deadline()
         if td is not None and td < ta and td < th:
             if td > stop:
                 break
@@ -604,8 +606,14 @@ def run_replication(
             q = arrival_queues[ai]
             ai += 1
             n_callers += 1
+            caller_name.append(str(n_callers))
             n = new_contact(ta, q, n_callers, 1)
-            run(ContactArrived(str(n), str(n_callers), queue_topic[q], queue_language[q]), ta)
+            run(
+                ContactArrived(
+                    name_of[n], caller_name[n_callers], queue_topic[q], queue_language[q]
+                ),
+                ta,
+            )
             s = st[n]
             if (s in (S_WAIT, S_OFFER)) and pat[n] < INF:
                 calendar.push(ta + pat[n], (_ABANDON, n, None))
@@ -617,13 +625,13 @@ def run_replication(
             n = a
             if manual_wrap:
                 calendar.push(now + wrap_draw(), (_WRAP_DONE, n, b))
-                run(ContactEnded(str(n)), now)
+                run(ContactEnded(name_of[n]), now)
             else:
                 bs_start.append(t_off[n])
                 bs_end.append(now + fixed_wrap)
                 bs_prov.append(agent_provider[b])
                 st[n] = S_DONE
-                run(ContactEnded(str(n)), now)
+                run(ContactEnded(name_of[n]), now)
                 if fixed_wrap:
                     wrap_ends[b] = now + fixed_wrap
                     if leaving and b in leaving:  # the engine's wrap-up timer frees them then
@@ -638,7 +646,7 @@ def run_replication(
                 outcome[n] = O_ABANDONED
                 wait[n] = now - t_arr[n]
                 t_left[n] = now
-                run(ContactAbandoned(str(n)), now)
+                run(ContactAbandoned(name_of[n]), now)
                 maybe_redial(n, now, 0.0)
         elif kind == _ACCEPT:
             n = a
@@ -648,11 +656,11 @@ def run_replication(
                 if s == S_OFFER:
                     answer(n, agent, now)
                 elif s == S_CALLBACK:
-                    run(OfferAccepted(str(n), agent), now)
+                    run(OfferAccepted(name_of[n], agent), now)
         elif kind == _ARRIVE:
             attempt, q = b
             n = new_contact(now, q, a, attempt)
-            run(ContactArrived(str(n), str(a), queue_topic[q], queue_language[q]), now)
+            run(ContactArrived(name_of[n], caller_name[a], queue_topic[q], queue_language[q]), now)
             s = st[n]
             if (s in (S_WAIT, S_OFFER)) and pat[n] < INF:
                 calendar.push(now + pat[n], (_ABANDON, n, None))
@@ -662,18 +670,18 @@ def run_replication(
             bs_end.append(now)
             bs_prov.append(agent_provider[b])
             st[n] = S_DONE
-            run(WrapUpDone(str(n)), now)
+            run(WrapUpDone(name_of[n]), now)
             if leaving:
                 leave_if_free(b, now)
         elif kind == _DIAL:
             n = a
-            agent = engine.contact_agent(str(n))
+            agent = engine.contact_agent(name_of[n])
             if dial_u() < dial_p:
                 st[n] = S_TALK
                 cbres[n] = CB_ANSWERED
                 prov_of[n] = agent_provider[agent]  # type: ignore[index]
                 wait[n] = now - t_arr[n]
-                run(CallbackAnswered(str(n)), now)
+                run(CallbackAnswered(name_of[n]), now)
                 calendar.push(now + aht_of_queue[q_of[n]](), (_END, n, agent))
             else:
                 bs_start.append(t_off[n])
@@ -682,7 +690,7 @@ def run_replication(
                 if b >= callback_max_attempts:
                     st[n] = S_DONE
                     cbres[n] = CB_FAILED
-                run(CallbackNotAnswered(str(n)), now)
+                run(CallbackNotAnswered(name_of[n]), now)
                 if leaving:
                     leave_if_free(agent, now)  # type: ignore[arg-type]
         elif kind == _PROVIDER_END:
